@@ -1,0 +1,10 @@
+module github.com/bpflab/bpflab
+
+go 1.26.0
+
+require (
+	github.com/cilium/ebpf v0.22.0
+	github.com/spf13/pflag v1.0.10
+)
+
+require golang.org/x/sys v0.43.0 // indirect
