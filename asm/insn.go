@@ -95,4 +95,4 @@ func (p Program) Len() int {
 }
 
 func itoa(n int) string   { return strconv.Itoa(n) }
-func hex(n uint64) string { return "0x" + strconv.FormatUint(n, 16) }
+func hexString(n uint64) string { return "0x" + strconv.FormatUint(n, 16) }

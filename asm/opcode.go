@@ -233,7 +233,7 @@ func (s Size) String() string {
 	case BPF_DW:
 		return "BPF_DW"
 	}
-	return "Size(" + hex(uint64(s)) + ")"
+	return "Size(" + hexString(uint64(s)) + ")"
 }
 
 func (m Mode) String() string {
@@ -251,7 +251,7 @@ func (m Mode) String() string {
 	case BPF_ATOMIC:
 		return "BPF_ATOMIC"
 	}
-	return "Mode(" + hex(uint64(m)) + ")"
+	return "Mode(" + hexString(uint64(m)) + ")"
 }
 
 func (s Source) String() string {
@@ -279,7 +279,7 @@ func (o ALUOp) String() string {
 			return s + " | BPF_FETCH"
 		}
 	}
-	return "ALUOp(" + hex(uint64(o)) + ")"
+	return "ALUOp(" + hexString(uint64(o)) + ")"
 }
 
 var jmpNames = map[JmpOp]string{
@@ -293,7 +293,7 @@ func (o JmpOp) String() string {
 	if s, ok := jmpNames[o]; ok {
 		return s
 	}
-	return "JmpOp(" + hex(uint64(o)) + ")"
+	return "JmpOp(" + hexString(uint64(o)) + ")"
 }
 
 func (r Reg) String() string {
