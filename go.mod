@@ -8,4 +8,7 @@ require (
 	github.com/spf13/pflag v1.0.10
 )
 
-require golang.org/x/sys v0.43.0 // indirect
+require (
+	golang.org/x/arch v0.32.0 // indirect
+	golang.org/x/sys v0.43.0 // indirect
+)
