@@ -94,5 +94,5 @@ func (p Program) Len() int {
 	return n
 }
 
-func itoa(n int) string   { return strconv.Itoa(n) }
+func itoa(n int) string         { return strconv.Itoa(n) }
 func hexString(n uint64) string { return "0x" + strconv.FormatUint(n, 16) }

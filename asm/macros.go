@@ -258,3 +258,6 @@ func BPF_RAW_INSN(code uint8, dst, src Reg, off int16, imm int32) Insn {
 
 // BPF_EXIT_INSN mirrors BPF_EXIT_INSN(): return r0.
 func BPF_EXIT_INSN() Insn { return Insn{Code: Op(BPF_JMP, BPF_EXIT)} }
+
+// AppendTo appends the fragment's slots to p.
+func (w Wide) AppendTo(p Program) Program { return w.appendTo(p) }
