@@ -25,7 +25,7 @@ var allowed = map[string]rule{
 	"vm":                 {[]string{"asm", "ctx"}, nil},
 	"verifier":           {[]string{"asm", "ctx", "verifier/tnum"}, nil},
 	"jit":                {[]string{"asm", "ctx", "vm", "jit/amd64"}, []string{"golang.org/x/sys"}},
-	"kernel":             {[]string{"asm", "ctx"}, []string{"github.com/cilium/ebpf"}},
+	"kernel":             {[]string{"asm", "ctx"}, []string{"github.com/cilium/ebpf", "golang.org/x/sys"}},
 	"kernel/kerneltest":  {[]string{"asm", "ctx", "kernel", "internal/testenv"}, []string{"github.com/google/go-cmp"}},
 	"internal/testenv":   {},
 	"internal/testcase":  {[]string{"asm", "ctx"}, nil},
