@@ -242,7 +242,9 @@ func newSkbRun(t *ProgType, data, ctxIn []byte) (*TestRun, error) {
 	copy(img[164:168], in[164:168]) // gso_segs
 	copy(img[176:180], in[176:180]) // gso_size
 	copy(img[184:192], in[184:192]) // hwtstamp
-	r.ctxOut = in
+	if ctxIn != nil {
+		r.ctxOut = in
+	}
 	return r, nil
 }
 
