@@ -150,7 +150,7 @@ func ubpfFormat(p Program, pc int, target func(int) (string, bool)) string {
 				}
 				return s
 			}
-			return "lddw " + ubpfReg(i.Dst) + ", " + hex(Imm64(i, hi))
+			return "lddw " + ubpfReg(i.Dst) + ", " + hexString(Imm64(i, hi))
 		case BPF_ABS:
 			return "ldabs" + ubpfSizeNames[i.Size()] + " " + ubpfImm(i.Imm)
 		case BPF_IND:
