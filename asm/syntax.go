@@ -55,6 +55,19 @@ type PrintOptions struct {
 	Symbols map[int]string
 	// MapNames names the map an lddw at an index refers to.
 	MapNames map[int]string
+	// HelperNames prints helper calls by name ("call bpf_map_lookup_elem",
+	// as bpftool does) instead of by id ("call 0x1", as llvm-objdump does).
+	HelperNames bool
+	// W32 prints 32-bit register names in sub-64-bit loads and stores and in
+	// the 32-bit atomic add ("*(u32 *)(r10 - 0x4) = w1"), as llvm-objdump
+	// --mcpu=v3 and later do; by default they print as plain llvm-objdump -d.
+	W32 bool
+	// Objdump prints what llvm-objdump-19 prints even where that text loses
+	// information: bpf-to-bpf and kfunc calls as "call IMM", pseudo lddw
+	// without its second immediate, "skb[r3]" without the immediate, and
+	// malformed slots as "<unknown>". The default printer spells those forms
+	// losslessly instead, so its output always assembles back to the same bytes.
+	Objdump bool
 }
 
 // syntaxImpl is what each text syntax provides; each registers itself from
