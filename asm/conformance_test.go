@@ -18,7 +18,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// The -update flag rewrites golden files. Several test files of this
+// package may want it, so it is registered only once, by whichever comes first.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files")
+	}
+}
+
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // vector is one line of the shared vectors/*.jsonl files, the output of
 // the bpf_conformance reference assembler.
@@ -195,7 +206,7 @@ func TestConformanceNegative(t *testing.T) {
 
 func golden(t *testing.T, file, got string) {
 	t.Helper()
-	if *update {
+	if updating() {
 		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -490,13 +490,15 @@ func (a *ubpfAsm) insn(ln int, toks []ubpfTok) error {
 	return a.errorf(ln, mt.col, "invalid mnemonic %q", mt.s)
 }
 
+var ubpfCallModes = map[string]bool{"helper": true, "local": true, "runtime": true}
+
 // call encodes the call forms.
 func (a *ubpfAsm) call(ln int, mt ubpfTok, ops []ubpfTok) error {
 	mode := "helper"
 	if len(ops) == 2 {
 		mode = strings.ToLower(ops[0].s)
 		ops = ops[1:]
-	} else if len(ops) != 1 {
+	} else if len(ops) != 1 || ubpfCallModes[strings.ToLower(ops[0].s)] {
 		return a.errorf(ln, mt.col, "invalid number of operands for call: want [helper|local|runtime] TARGET, got %d operands", len(ops))
 	}
 	ins := Insn{Code: Op(BPF_JMP, BPF_CALL)}
@@ -603,7 +605,7 @@ func (a *ubpfAsm) lddw(ln int, mt ubpfTok, ops []ubpfTok) error {
 		n = 4
 	}
 	if len(ops) != n {
-		return a.errorf(ln, mt.col, "invalid number of operands for lddw %s: want %d, got %d", kind, n-1, len(ops)-1)
+		return a.errorf(ln, mt.col, "invalid number of operands for lddw %s: want %d, got %d", kind, n-2, len(ops)-2)
 	}
 	if src == BPF_PSEUDO_FUNC {
 		// The fixup (if any) must see the slot of the lddw itself.
