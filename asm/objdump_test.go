@@ -1,0 +1,349 @@
+package asm_test
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/internal/testenv"
+	"github.com/google/go-cmp/cmp"
+)
+
+// The clang parity tests: llvm-objdump-19 is the oracle for our LLVM-syntax
+// printer, and our assembler must read back what we print.
+
+// objdumpLine is one instruction line of llvm-objdump -d -r.
+type objdumpLine struct {
+	index int
+	text  string // whitespace-normalised, without the index
+	reloc bool   // followed by a relocation line: some fields are the loader's
+}
+
+// objdumpFunc is one "<name>:" block.
+type objdumpFunc struct {
+	name  string
+	start int // index of its first instruction in the section
+	lines []objdumpLine
+}
+
+// objdumpSection is one "Disassembly of section" part, as normalised lines
+// (headers and instructions, no relocations or blank lines) and as blocks.
+type objdumpSection struct {
+	lines []string
+	funcs []*objdumpFunc
+}
+
+func normalise(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// runObjdump disassembles an object with llvm-objdump-19 and splits its
+// output by section and function.
+func runObjdump(t *testing.T, tool, path string) map[string]*objdumpSection {
+	t.Helper()
+	out, err := exec.Command(tool, "-d", "-r", "--no-show-raw-insn", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", tool, err, out)
+	}
+	secs := map[string]*objdumpSection{}
+	var sec *objdumpSection
+	var fn *objdumpFunc
+	for _, line := range strings.Split(string(out), "\n") {
+		n := normalise(line)
+		switch {
+		case n == "" || strings.HasSuffix(n, "file format elf64-bpf"):
+		case strings.HasPrefix(n, "Disassembly of section "):
+			sec = &objdumpSection{}
+			secs[strings.TrimSuffix(strings.TrimPrefix(n, "Disassembly of section "), ":")] = sec
+			fn = nil
+		case strings.Contains(n, " R_BPF_"):
+			if fn == nil || len(fn.lines) == 0 {
+				t.Fatalf("relocation before any instruction: %q", line)
+			}
+			fn.lines[len(fn.lines)-1].reloc = true
+		case strings.HasSuffix(n, ">:"):
+			_, name, _ := strings.Cut(strings.TrimSuffix(n, ">:"), "<")
+			fn = &objdumpFunc{name: name, start: -1}
+			sec.funcs = append(sec.funcs, fn)
+			sec.lines = append(sec.lines, n)
+		default:
+			idx, text, ok := strings.Cut(n, ": ")
+			i, err := strconv.Atoi(idx)
+			if !ok || err != nil || fn == nil {
+				t.Fatalf("unexpected llvm-objdump line %q", line)
+			}
+			if fn.start < 0 {
+				fn.start = i
+			}
+			fn.lines = append(fn.lines, objdumpLine{i, text, false})
+			sec.lines = append(sec.lines, n)
+		}
+	}
+	return secs
+}
+
+// elfSection is a code section of an object, decoded into slots as it is in
+// the file (relocations not applied), with its function symbols.
+type elfSection struct {
+	name    string
+	prog    asm.Program
+	symbols map[int]string
+}
+
+func readCodeSections(t *testing.T, path string) []elfSection {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []elfSection
+	for i, s := range f.Sections {
+		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_EXECINSTR == 0 || s.Size == 0 {
+			continue
+		}
+		data, err := s.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := asm.Decode(data, binary.LittleEndian)
+		if err != nil {
+			t.Fatal(err)
+		}
+		es := elfSection{name: s.Name, prog: p, symbols: map[int]string{}}
+		for _, sym := range syms {
+			if int(sym.Section) == i && elf.ST_TYPE(sym.Info) == elf.STT_FUNC {
+				es.symbols[int(sym.Value/asm.InsnSize)] = sym.Name
+			}
+		}
+		out = append(out, es)
+	}
+	return out
+}
+
+func printProgram(t *testing.T, p asm.Program, o asm.PrintOptions) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := p.Print(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func nonEmptyLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if n := normalise(l); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// TestObjdumpParity prints every code section of every object, as the file
+// holds it, with our LLVM printer in objdump mode (indexes, function
+// headers, "<sym+off>" annotations) and compares it with llvm-objdump-19
+// line for line. It then reassembles our text and compares the bytes with
+// the section's.
+func TestObjdumpParity(t *testing.T) {
+	tool := testenv.Tool(t, "llvm-objdump")
+	files, err := filepath.Glob("../testdata/progs/*.o")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no objects in ../testdata/progs (%v)", err)
+	}
+	var objects, insns, mismatches int
+	for _, path := range files {
+		objects++
+		want := runObjdump(t, tool, path)
+		for _, sec := range readCodeSections(t, path) {
+			t.Run(filepath.Base(path)+"/"+sec.name, func(t *testing.T) {
+				ws := want[sec.name]
+				if ws == nil {
+					t.Fatalf("llvm-objdump shows no section %s", sec.name)
+				}
+				text := printProgram(t, sec.prog, asm.PrintOptions{Syntax: asm.SyntaxLLVM, Index: true, Symbols: sec.symbols, Objdump: true})
+				got := nonEmptyLines(text)
+				insns += sec.prog.Len()
+				if d := cmp.Diff(ws.lines, got); d != "" {
+					for i := range max(len(got), len(ws.lines)) {
+						if i >= len(got) || i >= len(ws.lines) || got[i] != ws.lines[i] {
+							mismatches++
+						}
+					}
+					t.Errorf("our printer and llvm-objdump differ: diff (-objdump +ours):\n%s", d)
+				}
+				// objdump's text loses nothing for an unrelocated object
+				// but a call's pseudo-call flag: reading our text back
+				// gives the section's bytes.
+				back, err := asm.Assemble([]byte(text), sec.name, asm.SyntaxLLVM)
+				if err != nil {
+					t.Fatalf("assembling our objdump-mode text: %v", err)
+				}
+				for pc := range back {
+					if pc < len(sec.prog) && sec.prog[pc].IsPseudoCall() && back[pc].IsHelperCall() {
+						back[pc].Src = asm.BPF_PSEUDO_CALL // "call -0x1" does not say it
+					}
+				}
+				if d := cmp.Diff(sec.prog.Marshal(binary.LittleEndian), back.Marshal(binary.LittleEndian)); d != "" {
+					t.Errorf("reassembled bytes differ: diff (-object +ours):\n%s", d)
+				}
+			})
+		}
+	}
+	t.Logf("objdump parity: %d objects, %d instructions, %d mismatched lines", objects, insns, mismatches)
+}
+
+// TestObjdumpParityLoaded prints every program as LoadCollection returns
+// it (callees appended, map and call immediates resolved) and compares each
+// function with llvm-objdump's, index for index relative to the function.
+// Lines objdump marks with a relocation hold the loader's fields, so only
+// their operation and destination must agree.
+func TestObjdumpParityLoaded(t *testing.T) {
+	tool := testenv.Tool(t, "llvm-objdump")
+	files, err := filepath.Glob("../testdata/progs/*.o")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no objects in ../testdata/progs (%v)", err)
+	}
+	for _, path := range files {
+		byName := map[string]*objdumpFunc{}
+		for _, sec := range runObjdump(t, tool, path) {
+			for _, fn := range sec.funcs {
+				byName[fn.name] = fn
+			}
+		}
+		c, err := asm.LoadCollection(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.Programs {
+			t.Run(filepath.Base(path)+"/"+p.Name, func(t *testing.T) {
+				text := printProgram(t, p.Insns, asm.PrintOptions{Syntax: asm.SyntaxLLVM, Index: true, Symbols: p.Symbols, Objdump: true})
+				got := splitFuncs(t, text)
+				for name, lines := range got {
+					want := byName[name]
+					if want == nil {
+						t.Errorf("function %s: not in llvm-objdump's output", name)
+						continue
+					}
+					if len(lines) != len(want.lines) {
+						t.Errorf("function %s: %d instructions, llvm-objdump %d", name, len(lines), len(want.lines))
+						continue
+					}
+					base := lines[0].index
+					for i, l := range lines {
+						w := want.lines[i]
+						if l.index-base != w.index-want.start {
+							t.Errorf("%s: insn %d is at %d in the function, llvm-objdump's at %d", name, l.index, l.index-base, w.index-want.start)
+						}
+						gt, wt := l.text, w.text
+						if w.reloc {
+							gt, wt = relocMask(gt), relocMask(wt)
+						}
+						if gt != wt {
+							t.Errorf("%s insn %d: %q, llvm-objdump %q", name, l.index, l.text, w.text)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// relocMask keeps what a relocation does not change: "call" for calls, the
+// destination register for lddw.
+func relocMask(s string) string {
+	f := strings.Fields(s)
+	switch {
+	case len(f) > 0 && f[0] == "call":
+		return "call"
+	case len(f) > 1 && f[0] == "ld_pseudo":
+		return strings.TrimSuffix(f[1], ",") + " = lddw"
+	case len(f) > 2 && f[1] == "=" && strings.HasSuffix(s, " ll"):
+		return f[0] + " = lddw"
+	}
+	return s
+}
+
+// splitFuncs cuts our index-mode output into function blocks.
+func splitFuncs(t *testing.T, text string) map[string][]objdumpLine {
+	t.Helper()
+	out := map[string][]objdumpLine{}
+	name := ""
+	for _, n := range nonEmptyLines(text) {
+		if strings.HasSuffix(n, ">:") {
+			_, name, _ = strings.Cut(strings.TrimSuffix(n, ">:"), "<")
+			continue
+		}
+		idx, rest, ok := strings.Cut(n, ": ")
+		i, err := strconv.Atoi(idx)
+		if !ok || err != nil || name == "" {
+			t.Fatalf("unexpected line %q", n)
+		}
+		out[name] = append(out[name], objdumpLine{index: i, text: rest})
+	}
+	return out
+}
+
+// TestReassembleLoaded prints every loaded program in the default
+// (lossless) LLVM syntax with labels, symbols and map names, and checks that
+// assembling the text gives the program back slot for slot, map indexes
+// included.
+func TestReassembleLoaded(t *testing.T) {
+	files, err := filepath.Glob("../testdata/progs/*.o")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no objects in ../testdata/progs (%v)", err)
+	}
+	for _, path := range files {
+		c, err := asm.LoadCollection(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.Programs {
+			t.Run(filepath.Base(path)+"/"+p.Name, func(t *testing.T) {
+				for _, o := range []asm.PrintOptions{
+					{Syntax: asm.SyntaxLLVM, Labels: true, Symbols: p.Symbols, MapNames: p.MapNames()},
+					{Syntax: asm.SyntaxLLVM, Index: true, Symbols: p.Symbols, MapNames: p.MapNames(), HelperNames: true},
+				} {
+					text := printProgram(t, p.Insns, o)
+					back, err := asm.Assemble([]byte(text), p.Name+".s", asm.SyntaxLLVM)
+					if err != nil {
+						t.Fatalf("%v\n%s", err, text)
+					}
+					if d := cmp.Diff(p.Insns, back); d != "" {
+						t.Errorf("options %+v: diff (-loaded +reassembled):\n%s\n%s", o, d, text)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Example of reading an object and printing a program as llvm-objdump does.
+func ExampleLoadCollection() {
+	c, err := asm.LoadCollection("../testdata/progs/xdp_drop_udp.o")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p := c.Program("xdp_drop_udp")
+	fmt.Println(p.Section, p.Type, p.License, len(p.Insns), "slots")
+	names := make([]int, 0, len(p.Symbols))
+	for pc := range p.Symbols {
+		names = append(names, pc)
+	}
+	sort.Ints(names)
+	fmt.Println("entry", names[0], p.Symbols[names[0]])
+	// Output:
+	// xdp xdp MIT 19 slots
+	// entry 0 xdp_drop_udp
+}
