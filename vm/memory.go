@@ -1,0 +1,329 @@
+package vm
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+)
+
+// Addresses.
+//
+// A value that a program uses as a pointer is a 64-bit virtual address, never
+// a Go address:
+//
+//	addr = uint64(regionIndex)<<32 | uint64(offset)
+//
+// Region 0 is NULL: it has no bytes, so every access through it faults
+// (FaultNullDeref). Pointer arithmetic simply adds to the offset; a result
+// that leaves its region (a carry into the index, an offset past the data)
+// is caught when it is dereferenced.
+//
+// The region table.
+//
+// Memory holds the table as a flat []Region, indexed by region number. The
+// JIT checks every access inline against the same table, so its layout is
+// part of the contract (TestRegionLayout pins it):
+//
+//	offset  0  Data pointer   (unsafe.Pointer, nil when the region is empty)
+//	offset  8  Data length    (uint64: the bound; off+size <= len is legal)
+//	offset 16  Data capacity  (unused by checks)
+//	offset 24  Flags          (uint32: RegionWritable)
+//	offset 28  Kind           (uint8: RegionKind)
+//	size   32
+//
+// A check is: idx := addr>>32; off := uint32(addr); idx < len(table) &&
+// off+size <= table[idx].len (as 64-bit numbers) && (!write ||
+// table[idx].flags&RegionWritable != 0); then the bytes are at
+// table[idx].ptr+off. Region 0 has length 0 and so needs no special case.
+// The table's backing array can move when regions are added (helpers may add
+// map-value regions during a run), so a JIT must reload the table pointer
+// after every helper call.
+
+// RegionKind says what a region holds; it names the region in messages and
+// lets helpers check argument types.
+type RegionKind uint8
+
+// Region kinds.
+const (
+	RegionNull       RegionKind = iota // index 0
+	RegionStack                        // a frame's 512-byte stack
+	RegionCtx                          // the program's context (__sk_buff, xdp_md, …)
+	RegionPacket                       // packet data, from data to data_end
+	RegionPacketMeta                   // XDP metadata before the packet
+	RegionMapValue                     // a map value returned by a helper or lddw
+	RegionMapKey                       // a key handed out by a helper
+	RegionMap                          // a map handle (lddw map_fd): no bytes
+	RegionMem                          // plain memory (the conformance mode's r1)
+	RegionHelper                       // other memory a helper returned
+)
+
+var regionKindNames = [...]string{"null", "stack", "ctx", "pkt", "pkt_meta", "map_value", "map_key", "map_ptr", "mem", "helper_mem"}
+
+func (k RegionKind) String() string {
+	if int(k) < len(regionKindNames) {
+		return regionKindNames[k]
+	}
+	return fmt.Sprintf("RegionKind(%d)", k)
+}
+
+// RegionWritable marks a region the program may store into.
+const RegionWritable uint32 = 1
+
+// Region is one entry of the region table; see the layout above.
+type Region struct {
+	Data  []byte
+	Flags uint32
+	Kind  RegionKind
+	_     [3]byte
+}
+
+// Writable reports whether stores are allowed.
+func (r *Region) Writable() bool { return r.Flags&RegionWritable != 0 }
+
+// Table layout constants for the JIT.
+const (
+	RegionSize       = 32 // bytes per table entry
+	RegionDataOffset = 0  // data pointer
+	RegionLenOffset  = 8  // data length
+	RegionFlagsOff   = 24 // flags (uint32)
+	RegionKindOffset = 28 // kind (uint8)
+)
+
+// Memory is the region table of one environment. The zero value is not
+// usable; call NewMemory.
+type Memory struct {
+	regions []Region
+	names   []string
+	static  int // regions [0, static) survive ResetTemp
+	temp    map[tempKey]uint32
+}
+
+type tempKey struct {
+	p    *byte
+	n    int
+	kind RegionKind
+}
+
+// NewMemory returns a table holding only the NULL region.
+func NewMemory() *Memory {
+	return &Memory{regions: []Region{{}}, names: []string{"null"}, static: 1}
+}
+
+// Addr returns the address of byte off of region idx.
+func Addr(idx, off uint32) uint64 { return uint64(idx)<<32 | uint64(off) }
+
+// Add appends a region that lives as long as the Memory and returns its base
+// address. name appears in fault messages ("ctx+80"). Regions added with
+// AddTemp are dropped first, since they belong to a finished run.
+func (m *Memory) Add(kind RegionKind, data []byte, writable bool, name string) uint64 {
+	m.ResetTemp()
+	idx := m.push(kind, data, writable, name)
+	m.static = len(m.regions)
+	return Addr(idx, 0)
+}
+
+// AddTemp appends a region for the current run only (a map value a lookup
+// returned, memory a helper hands out) and returns its base address. The
+// same bytes with the same kind get the same region again, so a value
+// returned twice compares equal. Run drops these regions when it starts.
+func (m *Memory) AddTemp(kind RegionKind, data []byte, writable bool, name string) uint64 {
+	var k tempKey
+	if len(data) > 0 {
+		k = tempKey{p: unsafe.SliceData(data), n: len(data), kind: kind}
+		if idx, ok := m.temp[k]; ok {
+			if writable {
+				m.regions[idx].Flags |= RegionWritable
+			}
+			return Addr(idx, 0)
+		}
+	}
+	idx := m.push(kind, data, writable, name)
+	if len(data) > 0 {
+		if m.temp == nil {
+			m.temp = map[tempKey]uint32{}
+		}
+		m.temp[k] = idx
+	}
+	return Addr(idx, 0)
+}
+
+func (m *Memory) push(kind RegionKind, data []byte, writable bool, name string) uint32 {
+	if len(m.regions) >= 1<<32-1 {
+		panic("BUG: region table full")
+	}
+	var fl uint32
+	if writable {
+		fl = RegionWritable
+	}
+	m.regions = append(m.regions, Region{Data: data, Flags: fl, Kind: kind})
+	m.names = append(m.names, name)
+	return uint32(len(m.regions) - 1)
+}
+
+// ResetTemp drops the regions added with AddTemp.
+func (m *Memory) ResetTemp() {
+	if len(m.regions) == m.static {
+		return
+	}
+	clear(m.regions[m.static:])
+	m.regions = m.regions[:m.static]
+	m.names = m.names[:m.static]
+	clear(m.temp)
+}
+
+// Table returns the region table itself (not a copy), for the JIT.
+func (m *Memory) Table() []Region { return m.regions }
+
+// Len returns the number of regions, NULL included.
+func (m *Memory) Len() int { return len(m.regions) }
+
+// Region returns the region an address points into (nil for an index past
+// the table) and the region's name.
+func (m *Memory) Region(addr uint64) (*Region, string) {
+	idx := addr >> 32
+	if idx >= uint64(len(m.regions)) {
+		return nil, ""
+	}
+	return &m.regions[idx], m.names[idx]
+}
+
+// SetData replaces the bytes of the region addr points into (for helpers
+// that grow or shrink the packet). The region keeps its index, kind and
+// flags.
+func (m *Memory) SetData(addr uint64, data []byte) {
+	if r, _ := m.Region(addr); r != nil && addr>>32 != 0 {
+		r.Data = data
+	}
+}
+
+// Slice returns the n bytes at addr after the same checks a load (write
+// false) or store (write true) makes. Helpers use it to read and write
+// program memory; the error is a *RuntimeError whose PC the engine fills in.
+func (m *Memory) Slice(addr uint64, n int, write bool) ([]byte, error) {
+	if n < 0 {
+		return nil, fault(FaultHelper, "negative size %d", n)
+	}
+	idx := addr >> 32
+	off := uint64(uint32(addr))
+	if idx < uint64(len(m.regions)) {
+		r := &m.regions[idx]
+		if off+uint64(n) <= uint64(len(r.Data)) && (!write || r.Flags&RegionWritable != 0) {
+			return r.Data[off : off+uint64(n) : off+uint64(n)], nil
+		}
+	}
+	op := "read"
+	if write {
+		op = "write"
+	}
+	return nil, m.accessError(op, addr, n)
+}
+
+// accessError explains why an access of size bytes at addr failed. op is
+// "load", "store", "read" or "write".
+func (m *Memory) accessError(op string, addr uint64, size int) *RuntimeError {
+	idx := addr >> 32
+	off := uint64(uint32(addr))
+	switch {
+	case idx == 0:
+		return fault(FaultNullDeref, "%s %d bytes at %#x", op, size, addr)
+	case idx >= uint64(len(m.regions)):
+		return fault(FaultBadAddress, "%s %d bytes at %#x (no such region)", op, size, addr)
+	}
+	r := &m.regions[idx]
+	name := m.names[idx]
+	if off+uint64(size) <= uint64(len(r.Data)) {
+		return fault(FaultOutOfBounds, "%s %d bytes at %s+%d (%s is read-only)", op, size, name, off, name)
+	}
+	// An offset in the upper half just below the next region is most likely
+	// a negative offset from that region's base (r10-520, pkt-4).
+	if off >= 1<<31 && idx+1 < uint64(len(m.regions)) {
+		next := m.names[idx+1]
+		return fault(FaultOutOfBounds, "%s %d bytes at %s-%d (%s is %d bytes)", op, size, next, 1<<32-off, next, len(m.regions[idx+1].Data))
+	}
+	return fault(FaultOutOfBounds, "%s %d bytes at %s+%d (%s is %d bytes)", op, size, name, off, name, len(r.Data))
+}
+
+// The accessors below are the interpreter's fast path: one comparison of
+// the region index and one of the end offset. They report only success; on
+// failure the interpreter calls accessError for the message.
+
+func (m *Memory) at(addr uint64, size uint64, write bool) []byte {
+	idx := addr >> 32
+	if idx >= uint64(len(m.regions)) {
+		return nil
+	}
+	r := &m.regions[idx]
+	off := addr & 0xffffffff
+	if off+size > uint64(len(r.Data)) || (write && r.Flags&RegionWritable == 0) {
+		return nil
+	}
+	return r.Data[off:]
+}
+
+func (m *Memory) load8(addr uint64) (uint64, bool) {
+	b := m.at(addr, 1, false)
+	if b == nil {
+		return 0, false
+	}
+	return uint64(b[0]), true
+}
+
+func (m *Memory) load16(addr uint64) (uint64, bool) {
+	b := m.at(addr, 2, false)
+	if b == nil {
+		return 0, false
+	}
+	return uint64(binary.LittleEndian.Uint16(b)), true
+}
+
+func (m *Memory) load32(addr uint64) (uint64, bool) {
+	b := m.at(addr, 4, false)
+	if b == nil {
+		return 0, false
+	}
+	return uint64(binary.LittleEndian.Uint32(b)), true
+}
+
+func (m *Memory) load64(addr uint64) (uint64, bool) {
+	b := m.at(addr, 8, false)
+	if b == nil {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(b), true
+}
+
+func (m *Memory) store8(addr, v uint64) bool {
+	b := m.at(addr, 1, true)
+	if b == nil {
+		return false
+	}
+	b[0] = byte(v)
+	return true
+}
+
+func (m *Memory) store16(addr, v uint64) bool {
+	b := m.at(addr, 2, true)
+	if b == nil {
+		return false
+	}
+	binary.LittleEndian.PutUint16(b, uint16(v))
+	return true
+}
+
+func (m *Memory) store32(addr, v uint64) bool {
+	b := m.at(addr, 4, true)
+	if b == nil {
+		return false
+	}
+	binary.LittleEndian.PutUint32(b, uint32(v))
+	return true
+}
+
+func (m *Memory) store64(addr, v uint64) bool {
+	b := m.at(addr, 8, true)
+	if b == nil {
+		return false
+	}
+	binary.LittleEndian.PutUint64(b, v)
+	return true
+}
