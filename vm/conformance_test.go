@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/internal/testcase"
 	"github.com/bpflab/bpflab/internal/testenv"
 	"github.com/bpflab/bpflab/vm"
 )
@@ -67,6 +68,10 @@ func runPlain(code, mem []byte) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return runProgram(insns, mem)
+}
+
+func runProgram(insns asm.Program, mem []byte) (uint64, error) {
 	p, err := vm.Prepare(insns)
 	if err != nil {
 		return 0, err
@@ -148,6 +153,33 @@ func TestUBPFVectors(t *testing.T) {
 				return
 			}
 			checkVector(t, v)
+		})
+	}
+}
+
+// TestConformanceFiles assembles the 313 bpf_conformance .data files with
+// our uBPF-syntax assembler (internal/testcase) and runs them: r0 must
+// equal "-- result".
+func TestConformanceFiles(t *testing.T) {
+	cases, err := testcase.Glob(filepath.Join(testenv.Shared(t, "conformance/tests"), "*.data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 313 {
+		t.Errorf("got %d conformance files, want 313", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			if !c.HasResult {
+				t.Fatal("no -- result section")
+			}
+			r0, err := runProgram(c.Program, c.Mem)
+			if err != nil {
+				t.Fatalf("error: %v", err)
+			}
+			if r0 != c.Result {
+				t.Errorf("r0 = %#x, want %#x", r0, c.Result)
+			}
 		})
 	}
 }

@@ -200,7 +200,6 @@ const (
 	opStoreRelW
 	opStoreRelDW
 
-	numOps
 )
 
 // Prepare validates p (see asm.Program.Validate) and decodes it for the
