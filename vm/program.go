@@ -199,7 +199,6 @@ const (
 	opStoreRelH
 	opStoreRelW
 	opStoreRelDW
-
 )
 
 // Prepare validates p (see asm.Program.Validate) and decodes it for the

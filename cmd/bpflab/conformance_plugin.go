@@ -112,4 +112,3 @@ func parseHexBytes(s string) ([]byte, error) {
 	}
 	return out, nil
 }
-
