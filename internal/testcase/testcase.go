@@ -29,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/ctx"
 )
 
 // Format tells which of the two layouts a file uses.
@@ -128,6 +129,8 @@ type Case struct {
 	Log      []string // expected verifier log lines
 	State    []string // expected register state assertions ("5: r1.type=pkt")
 	Maps     []*asm.MapSpec
+
+	progTypeLine int
 }
 
 // Section returns the first section with the given name.
@@ -140,9 +143,25 @@ func (c *Case) Section(name string) (*Section, bool) {
 	return nil, false
 }
 
-// Spec returns the case as a program ready for an engine.
+// Type returns the case's program type as package ctx models it; a case
+// without "-- prog_type" (every bpf_conformance file) gets ctx.None, whose
+// r1 points at the memory of "-- mem".
+func (c *Case) Type() (*ctx.ProgType, error) {
+	t, err := ctx.ForType(c.ProgType)
+	if err != nil {
+		return nil, c.errorf(c.progTypeLine, "%v", err)
+	}
+	return t, nil
+}
+
+// Spec returns the case as a program ready for an engine; the type is
+// spelled as bpftool does when package ctx knows it.
 func (c *Case) Spec() *asm.ProgramSpec {
-	return &asm.ProgramSpec{Name: c.Name, Type: c.ProgType, Insns: c.Program, Maps: c.Maps}
+	typ := c.ProgType
+	if t, err := ctx.ForType(typ); err == nil && t != ctx.None {
+		typ = t.Name
+	}
+	return &asm.ProgramSpec{Name: c.Name, Type: typ, Insns: c.Program, Maps: c.Maps}
 }
 
 // Error is a problem in a case file.
@@ -341,7 +360,7 @@ func (c *Case) section(s *Section) error {
 	case "descr":
 		c.Descr = strings.TrimSpace(s.Text)
 	case "prog_type":
-		c.ProgType = strings.TrimSpace(s.Text)
+		c.ProgType, c.progTypeLine = strings.TrimSpace(s.Text), s.Line+1
 		if c.ProgType == "" || strings.ContainsAny(c.ProgType, " \t\n") {
 			return c.errorf(s.Line, "invalid prog_type %q: want one word such as xdp or socket_filter", c.ProgType)
 		}
