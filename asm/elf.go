@@ -3,6 +3,7 @@ package asm
 import (
 	"bytes"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,6 +44,9 @@ func LoadCollection(path string) (*Collection, error) {
 // their sections and offsets in the object.
 func ParseELF(r io.ReaderAt) (*Collection, error) {
 	spec, err := ebpf.LoadCollectionSpecFromReader(r)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("truncated ELF object: %w", err)
+	}
 	if err != nil {
 		return nil, err
 	}
