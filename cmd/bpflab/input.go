@@ -8,10 +8,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// stdin is where "-" reads from; tests replace it.
-var stdin io.Reader = os.Stdin
-
-// readInput reads the file a command names, or standard input for "-". It
+// readInput reads the file a command names, or standard input (the
+// package's stdin, which tests replace) for "-". It
 // returns the contents and the name to use in messages.
 func readInput(arg string) ([]byte, string, error) {
 	if arg == "-" {
