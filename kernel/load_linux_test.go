@@ -15,11 +15,12 @@ import (
 // cannot be used.
 func requireKernel(t testing.TB) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("kernel tests are skipped with -short")
-	}
+	// The same policy as kerneltest.Require, which cannot be imported here.
 	if err := Available(); err != nil {
 		testenv.SkipOrFail(t, testenv.RequireKernel, err.Error())
+	}
+	if testing.Short() {
+		t.Skip("kernel tests are skipped with -short")
 	}
 }
 

@@ -3,6 +3,7 @@ package kernel
 import (
 	"encoding/binary"
 	"runtime"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -162,4 +163,20 @@ func cString(b []byte) string {
 		}
 	}
 	return string(b)
+}
+
+// release returns the kernel release (uname -r).
+func release() string {
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range u.Release {
+		if c == 0 {
+			break
+		}
+		b.WriteByte(byte(c))
+	}
+	return b.String()
 }

@@ -20,3 +20,5 @@ func loadRaw(asm.Program, loadRequest) (*ebpf.Program, string, syscall.Errno, er
 func rawTestRun(int, *RunInput, []byte, []byte) (testRunAttr, error) {
 	return testRunAttr{}, ErrNotPermitted
 }
+
+func release() string { return "" }

@@ -1,0 +1,154 @@
+package kernel
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/internal/testenv"
+)
+
+// vector is one line of ../shared/vectors/*.jsonl.
+type vector struct {
+	Name        string  `json:"name"`
+	ProgramHex  string  `json:"program_hex"`
+	MemHex      string  `json:"mem_hex"`
+	ExpectedR0  *string `json:"expected_r0"`
+	ExpectError bool    `json:"expect_error"`
+}
+
+func readVectors(t *testing.T, file string) []vector {
+	t.Helper()
+	f, err := os.Open(filepath.Join(testenv.Shared(t, "vectors"), file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []vector
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var v vector
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		out = append(out, v)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (v vector) decode(t *testing.T) (asm.Program, []byte) {
+	t.Helper()
+	code, err := hex.DecodeString(v.ProgramHex)
+	if err != nil {
+		t.Fatalf("%s: %v", v.Name, err)
+	}
+	// Decode, not Unmarshal: malformed programs are for the kernel to judge.
+	prog, err := asm.Decode(code, binary.LittleEndian)
+	if err != nil {
+		t.Fatalf("%s: %v", v.Name, err)
+	}
+	mem, err := hex.DecodeString(v.MemHex)
+	if err != nil {
+		t.Fatalf("%s: mem: %v", v.Name, err)
+	}
+	return prog, mem
+}
+
+// kernelRefuses are the bpf_conformance programs the kernel does not load,
+// with the line it refuses them with: callx (opcode 0x8d) is not part of
+// its ISA, and it
+// rejects shifts by a constant outside [0, width) that the conformance
+// suite expects to be masked.
+var kernelRefuses = map[*regexp.Regexp]string{
+	regexp.MustCompile(`^callx$`):                    "unknown opcode 8d",
+	regexp.MustCompile(`^[a-z0-9]+-imm-(high|neg)$`): "invalid shift ",
+}
+
+// TestKernelConformance loads every bpf_conformance test program into the
+// live kernel (see RunWithMemory) and compares its r0 with the expected
+// result. The programs the kernel refuses must be exactly the known ones.
+func TestKernelConformance(t *testing.T) {
+	requireKernel(t)
+	vecs := readVectors(t, "conformance.jsonl")
+	var loaded, agree int
+	var refused []string
+	for _, v := range vecs {
+		prog, mem := v.decode(t)
+		r, err := RunWithMemory(prog, mem)
+		if err != nil {
+			t.Errorf("%s: %v", v.Name, err)
+			continue
+		}
+		if !r.Accepted {
+			refused = append(refused, v.Name+": "+r.ErrorLine)
+			known := false
+			for re, line := range kernelRefuses {
+				if re.MatchString(v.Name) {
+					known = true
+					if !strings.HasPrefix(r.ErrorLine, line) {
+						t.Errorf("%s: refused with %q, want %q", v.Name, r.ErrorLine, line)
+					}
+				}
+			}
+			if !known {
+				t.Errorf("%s: refused (%v) at insn %d: %s", v.Name, r.Errno, r.Insn, r.ErrorLine)
+			}
+			continue
+		}
+		loaded++
+		if v.ExpectError {
+			t.Errorf("%s: accepted, but the suite expects an error (r0 = %#x)", v.Name, r.R0)
+			continue
+		}
+		want, err := strconv.ParseUint(strings.TrimPrefix(*v.ExpectedR0, "0x"), 16, 64)
+		if err != nil {
+			t.Fatalf("%s: expected_r0 %q: %v", v.Name, *v.ExpectedR0, err)
+		}
+		if r.R0 != want {
+			t.Errorf("%s: kernel r0 = %#x, want %#x", v.Name, r.R0, want)
+			continue
+		}
+		agree++
+	}
+	sort.Strings(refused)
+	t.Logf("conformance vs kernel: %d programs, %d loaded, %d agree with the expected r0, %d refused:\n  %s",
+		len(vecs), loaded, agree, len(refused), strings.Join(refused, "\n  "))
+	if len(refused) != 13 {
+		t.Errorf("%d programs refused, want 13 (callx and the twelve *-imm-high/-imm-neg shifts)", len(refused))
+	}
+}
+
+// TestKernelConformanceNegative checks that the kernel refuses every
+// negative conformance program (reserved fields set).
+func TestKernelConformanceNegative(t *testing.T) {
+	requireKernel(t)
+	vecs := readVectors(t, "conformance_negative.jsonl")
+	var reasons []string
+	for _, v := range vecs {
+		prog, mem := v.decode(t)
+		r, err := RunWithMemory(prog, mem)
+		if err != nil {
+			t.Errorf("%s: %v", v.Name, err)
+			continue
+		}
+		if r.Accepted {
+			t.Errorf("%s: accepted (r0 = %#x), want refused", v.Name, r.R0)
+			continue
+		}
+		reasons = append(reasons, v.Name+": "+r.ErrorLine)
+	}
+	t.Logf("%d negative programs, %d refused:\n  %s", len(vecs), len(reasons), strings.Join(reasons, "\n  "))
+}
