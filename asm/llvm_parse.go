@@ -3,6 +3,7 @@ package asm
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -41,6 +42,7 @@ type llvmParser struct {
 	labels map[string]int
 	fixups []llvmFixup
 	maps   map[string]int
+	lines  []int // source line of each slot
 	// line state
 	line int
 	toks []tok
@@ -79,6 +81,14 @@ func parseLLVM(src []byte, file string) (prog Program, err error) {
 	p.resolve()
 	if len(p.prog) == 0 {
 		return nil, &SyntaxError{File: file, Line: 1, Col: 1, Msg: "no instructions"}
+	}
+	// Like Unmarshal, the assembler hands out only well-formed programs.
+	if err := p.prog.Validate(); err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) && de.Insn < len(p.lines) {
+			return nil, &SyntaxError{File: file, Line: p.lines[de.Insn], Col: 1, Msg: de.Error()}
+		}
+		return nil, &SyntaxError{File: file, Line: p.line, Col: 1, Msg: err.Error()}
 	}
 	return p.prog, nil
 }
@@ -486,9 +496,14 @@ func (p *llvmParser) memRef() (Size, bool, Reg, int16) {
 	return sz, signed, r, off
 }
 
-func (p *llvmParser) emit(i ...Insn) { p.prog = append(p.prog, i...) }
+func (p *llvmParser) emit(i ...Insn) {
+	p.prog = append(p.prog, i...)
+	for range i {
+		p.lines = append(p.lines, p.line)
+	}
+}
 
-func (p *llvmParser) emitWide(w Wide) { p.prog = append(p.prog, w[0], w[1]) }
+func (p *llvmParser) emitWide(w Wide) { p.emit(w[0], w[1]) }
 
 // target reads a jump target: +N, -N, pc+N, N or a label, with an optional
 // objdump annotation "<sym+0x8>". It returns the relative offset or records

@@ -238,22 +238,32 @@ func (lp *llvmPrinter) target(pc int, rel int64) string {
 	return s
 }
 
-// annotate returns objdump's " <sym+0xoff>" for an index, naming the closest
-// block start at or before it.
+// annotate returns objdump's " <sym+0xoff>" for an index: the closest block
+// start at or before the target's byte address, compared as unsigned 64-bit
+// numbers as objdump does, so that a target before the section wraps around
+// to the last block.
 func (lp *llvmPrinter) annotate(t int) string {
-	i := sort.SearchInts(lp.syms, t+1) - 1
-	if i < 0 {
+	if len(lp.syms) == 0 {
 		return ""
 	}
-	s := lp.syms[i]
+	addr := uint64(int64(t) * InsnSize)
+	s := -1
+	for _, c := range lp.syms {
+		if uint64(c*InsnSize) <= addr {
+			s = c
+		}
+	}
+	if s < 0 {
+		return ""
+	}
 	name, ok := lp.o.Symbols[s]
 	if !ok {
 		name = lp.labels[s]
 	}
-	if s == t {
-		return " <" + name + ">"
+	if off := addr - uint64(s*InsnSize); off != 0 {
+		return " <" + name + "+0x" + strconv.FormatUint(off, 16) + ">"
 	}
-	return " <" + name + "+" + sx(int64(t-s)*InsnSize) + ">"
+	return " <" + name + ">"
 }
 
 // text formats the instruction at pc (both slots for lddw).
@@ -404,9 +414,10 @@ func (lp *llvmPrinter) ld(pc int, ins Insn) string {
 			return d + " = map[" + name + "][0]+" + itoa(int(uint32(next.Imm)))
 		}
 	}
-	s := "ld_pseudo\t" + d + ", " + sx(int64(ins.Src)) + ", " + sx(int64(ins.Imm))
+	// objdump shows the immediate as an unsigned 32-bit number here.
+	s := "ld_pseudo\t" + d + ", " + sx(int64(ins.Src)) + ", " + sx(int64(uint32(ins.Imm)))
 	if next.Imm != 0 && !lp.o.Objdump {
-		s += ", " + sx(int64(next.Imm))
+		s += ", " + sx(int64(uint32(next.Imm)))
 	}
 	return s
 }

@@ -1,0 +1,223 @@
+package asm
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bpflab/bpflab/internal/testenv"
+	"github.com/google/go-cmp/cmp"
+)
+
+// rawSource spells the program as ".8byte" lines under a global symbol f,
+// for llvm-mc to turn into an object.
+func rawSource(p Program) string {
+	var b strings.Builder
+	b.WriteString("\t.text\n\t.globl f\nf:\n")
+	for _, ins := range p {
+		b.WriteString("\t" + raw(ins) + "\n")
+	}
+	return b.String()
+}
+
+// llvmMC assembles LLVM syntax with llvm-mc-19 for ISA v4 and returns the
+// .text bytes, or the tool's complaint.
+func llvmMC(t *testing.T, src string) ([]byte, string, error) {
+	t.Helper()
+	mc := testenv.Tool(t, "llvm-mc")
+	dir := t.TempDir()
+	in, obj := filepath.Join(dir, "in.s"), filepath.Join(dir, "in.o")
+	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(mc, "-triple", "bpfel", "-mcpu=v4", "-filetype=obj", in, "-o", obj).CombinedOutput()
+	if err != nil {
+		return nil, string(out), err
+	}
+	f, err := elf.Open(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	text := f.Section(".text")
+	if text == nil {
+		return nil, "", nil
+	}
+	data, err := text.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, "", nil
+}
+
+// objdumpLines disassembles the program with llvm-objdump-19 and returns the
+// instruction text by index.
+func objdumpLines(t *testing.T, p Program, args ...string) map[int]string {
+	t.Helper()
+	od := testenv.Tool(t, "llvm-objdump")
+	mc := testenv.Tool(t, "llvm-mc")
+	dir := t.TempDir()
+	in, obj := filepath.Join(dir, "in.s"), filepath.Join(dir, "in.o")
+	if err := os.WriteFile(in, []byte(rawSource(p)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(mc, "-triple", "bpfel", "-filetype=obj", in, "-o", obj).CombinedOutput(); err != nil {
+		t.Fatalf("llvm-mc: %v\n%s", err, out)
+	}
+	out, err := exec.Command(od, append(append([]string{"-d", "--no-show-raw-insn"}, args...), obj)...).Output()
+	if err != nil {
+		t.Fatalf("llvm-objdump: %v", err)
+	}
+	return indexedLines(string(out))
+}
+
+var indexedLine = regexp.MustCompile(`^\s*(\d+):\t(.*)$`)
+
+// indexedLines maps "  12:\ttext" lines to their whitespace-normalized text.
+func indexedLines(s string) map[int]string {
+	m := map[int]string{}
+	for _, l := range strings.Split(s, "\n") {
+		if g := indexedLine.FindStringSubmatch(l); g != nil {
+			n, _ := strconv.Atoi(g[1])
+			m[n] = strings.Join(strings.Fields(g[2]), " ")
+		}
+	}
+	return m
+}
+
+// objdumpCannot says why llvm-objdump-19 cannot print an instruction
+// correctly, or "".
+func objdumpCannot(ins Insn, v4 bool) string {
+	if ins.Class() != BPF_STX || ins.Mode() != BPF_ATOMIC {
+		return ""
+	}
+	switch op := ALUOp(ins.Imm); {
+	case op == BPF_LOAD_ACQ || op == BPF_STORE_REL:
+		return "LLVM 19 has no load-acquire or store-release"
+	case !v4 && ins.Size() == BPF_W && op != BPF_ADD:
+		return "without --mcpu=v3 llvm-objdump decodes only the plain 32-bit atomic add"
+	}
+	return ""
+}
+
+// TestLLVMObjdumpOracle prints every instruction form as llvm-objdump-19
+// would and compares with what llvm-objdump-19 prints for the same bytes,
+// with its default CPU and with --mcpu=v4 (our W32 option).
+func TestLLVMObjdumpOracle(t *testing.T) {
+	var all Program
+	for _, f := range allForms() {
+		all = append(all, f.insns...)
+	}
+	for _, v4 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("v4=%v", v4), func(t *testing.T) {
+			var args []string
+			if v4 {
+				args = []string{"--mcpu=v4"}
+			}
+			want := objdumpLines(t, all, args...)
+			var b bytes.Buffer
+			if err := all.Print(&b, PrintOptions{Index: true, Objdump: true, W32: v4, Symbols: map[int]string{0: "f"}}); err != nil {
+				t.Fatal(err)
+			}
+			got := indexedLines(b.String())
+			compared, skipped := 0, 0
+			for pc := 0; pc < len(all); pc++ {
+				wide := all[pc].IsLdImm64()
+				if why := objdumpCannot(all[pc], v4); why != "" {
+					skipped++
+				} else if want[pc] != got[pc] {
+					t.Errorf("insn %d %v: objdump %q, we print %q", pc, all[pc], want[pc], got[pc])
+				} else {
+					compared++
+				}
+				if wide {
+					pc++
+				}
+			}
+			t.Logf("%d instructions print as llvm-objdump-19 prints them; %d that it cannot decode skipped", compared, skipped)
+		})
+	}
+}
+
+// llvmCannotAssemble names the forms llvm-mc-19 cannot read: those whose
+// default spelling deliberately differs from llvm-objdump's lossy text, and
+// gotol beyond a 16-bit offset, which LLVM 19's parser refuses.
+func llvmCannotAssemble(ins Insn, next Insn) bool {
+	switch {
+	case ins.IsGotol():
+		return ins.Imm < -1<<15 || ins.Imm >= 1<<15
+	case ins.IsPseudoCall(), ins.IsCall() && ins.Src == BPF_PSEUDO_KFUNC_CALL:
+		return true
+	case ins.IsLdImm64() && ins.Src != 0 && next.Imm != 0:
+		return true
+	case ins.Code == Op(BPF_LD, BPF_IND, BPF_W) || ins.Code == Op(BPF_LD, BPF_IND, BPF_H) || ins.Code == Op(BPF_LD, BPF_IND, BPF_B):
+		return ins.Imm != 0
+	case ins.Class() == BPF_STX && ins.Mode() == BPF_ATOMIC:
+		return ALUOp(ins.Imm) == BPF_LOAD_ACQ || ALUOp(ins.Imm) == BPF_STORE_REL
+	}
+	return false
+}
+
+// TestLLVMMCOracle assembles our default text of every form with
+// llvm-mc-19 and expects our bytes; forms whose spelling LLVM 19 lacks must
+// be refused by it (so that the list of exceptions stays honest).
+func TestLLVMMCOracle(t *testing.T) {
+	for _, variant := range []PrintOptions{{}, {W32: true}} {
+		var text strings.Builder
+		var want []byte
+		var odd []string
+		oddForms := map[string]Program{}
+		for _, f := range allForms() {
+			var next Insn
+			if len(f.insns) > 1 {
+				next = f.insns[1]
+			}
+			line := f.insns.InsnString(0, SyntaxLLVM)
+			if variant.W32 {
+				var b bytes.Buffer
+				if err := f.insns.Print(&b, PrintOptions{W32: true}); err != nil {
+					t.Fatal(err)
+				}
+				line = strings.TrimSpace(b.String())
+			}
+			if llvmCannotAssemble(f.insns[0], next) {
+				odd = append(odd, line)
+				if !variant.W32 && len(oddForms) < 8 {
+					oddForms[line] = f.insns
+				}
+				continue
+			}
+			text.WriteString(line + "\n")
+			want = append(want, f.insns.Marshal(binary.LittleEndian)...)
+		}
+		got, msg, err := llvmMC(t, text.String())
+		if err != nil {
+			t.Fatalf("llvm-mc refused our text: %v\n%s", err, msg)
+		}
+		if !bytes.Equal(want, got) {
+			wp, _ := Decode(want, binary.LittleEndian)
+			gp, _ := Decode(got, binary.LittleEndian)
+			t.Errorf("llvm-mc assembles our text differently (-ours +llvm-mc):\n%s", cmp.Diff(wp.Format(SyntaxLLVM), gp.Format(SyntaxLLVM)))
+		}
+		// Each exception must really be one: llvm-mc either refuses it or
+		// reads something else (it takes "pc+3" for a symbol pc).
+		for _, l := range odd {
+			f, ok := oddForms[l]
+			if !ok {
+				continue
+			}
+			if got, _, err := llvmMC(t, l+"\n"); err == nil && bytes.Equal(got, f.Marshal(binary.LittleEndian)) {
+				t.Errorf("llvm-mc assembles %q as we do: it need not be an exception", l)
+			}
+		}
+		t.Logf("W32=%v: llvm-mc agrees on %d bytes of text; %d spellings it cannot read", variant.W32, len(want), len(odd))
+	}
+}
