@@ -499,7 +499,7 @@ func (a *ubpfAsm) call(ln int, mt ubpfTok, ops []ubpfTok) error {
 		mode = strings.ToLower(ops[0].s)
 		ops = ops[1:]
 	} else if len(ops) != 1 || ubpfCallModes[strings.ToLower(ops[0].s)] {
-		return a.errorf(ln, mt.col, "invalid number of operands for call: want [helper|local|runtime] TARGET, got %d operands", len(ops))
+		return a.errorf(ln, mt.col, "invalid number of operands for call: want [helper|local|runtime] TARGET, got %d operand(s)", len(ops))
 	}
 	ins := Insn{Code: Op(BPF_JMP, BPF_CALL)}
 	switch mode {

@@ -296,7 +296,7 @@ func TestUBPFErrors(t *testing.T) {
 		{"lock sub [%r1+0], %r2", `t.s:1:6: invalid atomic operation "sub": want add, and, or, xor, xchg or cmpxchg`},
 		{"lddw %r0", `t.s:1:1: invalid number of operands for lddw: want 2, got 1`},
 		{"lddw %r0, map_value 1", `t.s:1:1: invalid number of operands for lddw map_value: want 2, got 1`},
-		{"call local", `t.s:1:1: invalid number of operands for call: want [helper|local|runtime] TARGET, got 1 operands`},
+		{"call local", `t.s:1:1: invalid number of operands for call: want [helper|local|runtime] TARGET, got 1 operand(s)`},
 		{"mov32 %r0, 2147483648", `t.s:1:12: invalid immediate "2147483648": out of 32-bit range`},
 		{"mov32 %r0, 0x100000000", `t.s:1:12: invalid immediate "0x100000000": out of 32-bit range`},
 		{"mov32 %r0, -2147483649", `t.s:1:12: invalid immediate "-2147483649": out of 32-bit range`},
