@@ -72,6 +72,9 @@ type Env struct {
 	// helpers package vm registers itself (see Builtin). Set an entry to nil
 	// to hide a builtin.
 	Helpers map[asm.Func]Helper
+	// Ctx, when set, serves accesses to a RegionCtx region without bytes
+	// (packet programs' contexts; see CtxHandler and NewPacketEnv).
+	Ctx CtxHandler
 	// Maps are the program's maps: an lddw with a map pseudo source holds an
 	// index into this slice (the index into asm.ProgramSpec.Maps).
 	Maps []Map

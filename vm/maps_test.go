@@ -18,7 +18,7 @@ func mustMap(t *testing.T, s asm.MapSpec, cpus int) Map {
 	return m
 }
 
-func errno(err error) syscall.Errno {
+func errnoOf(err error) syscall.Errno {
 	var e syscall.Errno
 	if errors.As(err, &e) {
 		return e
@@ -65,7 +65,7 @@ func TestMapUpdateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		m := mustMap(t, tt.spec, 1)
-		if got := errno(tt.ops(m)); got != tt.want {
+		if got := errnoOf(tt.ops(m)); got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -548,6 +548,14 @@ func (p *Program) Run(env *Env) (Result, error) {
 		continue
 
 	fail:
+		// Context accesses take this slow path (ctxaccess.go).
+		if ok, cerr := m.ctxAccess(in, &r); ok {
+			if cerr == nil {
+				err = nil
+				continue
+			}
+			err = cerr
+		}
 		if err.PC < 0 {
 			err.PC = pc - 1
 		}
