@@ -209,13 +209,13 @@ func loadCilium(insns casm.Instructions, req loadRequest) (*ebpf.Program, string
 // each map-referring lddw with its kernel map. It reports false when
 // cilium would not encode the program back to the same bytes.
 func toCilium(p asm.Program, maps []*Map) (casm.Instructions, bool) {
-	raw := p.Marshal(binary.NativeEndian)
-	insns, err := casm.AppendInstructions(nil, bytes.NewReader(raw), binary.NativeEndian, "linux")
+	insns, err := asm.CiliumInstructions(p, nil)
 	if err != nil {
 		return nil, false
 	}
+	raw := p.Marshal(binary.LittleEndian)
 	var back bytes.Buffer
-	if err := insns.Marshal(&back, binary.NativeEndian); err != nil || !bytes.Equal(back.Bytes(), raw) {
+	if err := insns.Marshal(&back, binary.LittleEndian); err != nil || !bytes.Equal(back.Bytes(), raw) {
 		return nil, false
 	}
 	slot := 0

@@ -63,10 +63,10 @@ func probe() (*Support, error) {
 		s.MapTypes = append(s.MapTypes, feature(name, err))
 	}
 	for _, p := range isaProbes {
-		f := Feature{Name: p.name}
-		prog, err := Load(&asm.ProgramSpec{Name: "isa_probe", Type: "socket_filter", Insns: p.prog}, nil)
+		f := Feature{Name: p.Name}
+		prog, err := Load(&asm.ProgramSpec{Name: "isa_probe", Type: "socket_filter", Insns: p.Prog}, nil)
 		if err != nil {
-			return nil, fmt.Errorf("probing %s: %w", p.name, err)
+			return nil, fmt.Errorf("probing %s: %w", p.Name, err)
 		}
 		f.Supported, f.Detail = prog.Accepted, prog.ErrorLine
 		prog.Close()
@@ -93,7 +93,7 @@ func (s *Support) HasProgType(name string) bool { return has(s.ProgTypes, name) 
 func (s *Support) HasMapType(name string) bool { return has(s.MapTypes, name) }
 
 // HasISA reports whether the kernel loads an ISA extension (a name of
-// ISAFeatures, e.g. "sdiv/smod (v4)").
+// ISAProbes, e.g. "sdiv/smod (v4)").
 func (s *Support) HasISA(name string) bool { return has(s.ISA, name) }
 
 func has(fs []Feature, name string) bool {
@@ -166,10 +166,12 @@ func Helpers(progType string) (*HelperSupport, error) {
 	return h, nil
 }
 
-// isaProbe is a program that loads only if the kernel knows an extension.
-type isaProbe struct {
-	name string
-	prog asm.Program
+// ISAProbe is a socket filter that the kernel loads only if it knows an
+// ISA extension. Other engines can run the same programs to report their
+// own support.
+type ISAProbe struct {
+	Name string
+	Prog asm.Program
 }
 
 const (
@@ -181,7 +183,7 @@ var stackSlot = asm.BPF_ST_MEM(asm.BPF_DW, r10, -8, 0)
 
 // isaProbes follow the groups of the ISA document (RFC 9669) and the
 // -mcpu versions of LLVM.
-var isaProbes = []isaProbe{
+var isaProbes = []ISAProbe{
 	{"base64 (v1)", asm.Prog(asm.BPF_LD_IMM64(r0, 1<<40), asm.BPF_ALU64_IMM(asm.BPF_ADD, r0, 1), asm.BPF_EXIT_INSN())},
 	{"divmul64 (v1)", asm.Prog(asm.BPF_MOV64_IMM(r0, 6), asm.BPF_ALU64_IMM(asm.BPF_DIV, r0, 2),
 		asm.BPF_ALU64_IMM(asm.BPF_MUL, r0, 3), asm.BPF_ALU64_IMM(asm.BPF_MOD, r0, 5), asm.BPF_EXIT_INSN())},
@@ -214,14 +216,9 @@ var isaProbes = []isaProbe{
 	{"callx", asm.Prog(asm.BPF_MOV64_IMM(r0, 0), asm.BPF_MOV64_IMM(r1, 0), asm.BPF_CALLX(r1), asm.BPF_EXIT_INSN())},
 }
 
-// ISAFeatures returns the names of the ISA extensions Probe checks.
-func ISAFeatures() []string {
-	var out []string
-	for _, p := range isaProbes {
-		out = append(out, p.name)
-	}
-	return out
-}
+// ISAProbes returns the programs Probe loads to find the ISA extensions,
+// in the order of Support.ISA.
+func ISAProbes() []ISAProbe { return append([]ISAProbe(nil), isaProbes...) }
 
 // lastLine shortens cilium/ebpf's "detect support for …: load program: …"
 // to the kernel's reason.
