@@ -62,7 +62,25 @@ type llvmFixup struct {
 // each production can stop at the first error without threading it through.
 type llvmErr struct{ err *SyntaxError }
 
-func parseLLVM(src []byte, file string) (prog Program, err error) {
+func parseLLVM(src []byte, file string) (Program, error) {
+	prog, lines, err := assembleLLVM(src, file)
+	if err != nil {
+		return nil, err
+	}
+	// Like Unmarshal, the assembler hands out only well-formed programs.
+	if err := prog.Validate(); err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) && de.Insn < len(lines) {
+			return nil, &SyntaxError{File: file, Line: lines[de.Insn], Col: 1, Msg: de.Error()}
+		}
+		return nil, &SyntaxError{File: file, Line: 1, Col: 1, Msg: err.Error()}
+	}
+	return prog, nil
+}
+
+// assembleLLVM reads the text without validating the program; it returns
+// the source line of each slot.
+func assembleLLVM(src []byte, file string) (prog Program, lines []int, err error) {
 	p := &llvmParser{file: file, labels: map[string]int{}, maps: map[string]int{}}
 	defer func() {
 		if r := recover(); r != nil {
@@ -70,7 +88,7 @@ func parseLLVM(src []byte, file string) (prog Program, err error) {
 			if !ok {
 				panic(r)
 			}
-			prog, err = nil, e.err
+			prog, lines, err = nil, nil, e.err
 		}
 	}()
 	src = stripBlockComments(src)
@@ -80,17 +98,9 @@ func parseLLVM(src []byte, file string) (prog Program, err error) {
 	}
 	p.resolve()
 	if len(p.prog) == 0 {
-		return nil, &SyntaxError{File: file, Line: 1, Col: 1, Msg: "no instructions"}
+		return nil, nil, &SyntaxError{File: file, Line: 1, Col: 1, Msg: "no instructions"}
 	}
-	// Like Unmarshal, the assembler hands out only well-formed programs.
-	if err := p.prog.Validate(); err != nil {
-		var de *DecodeError
-		if errors.As(err, &de) && de.Insn < len(p.lines) {
-			return nil, &SyntaxError{File: file, Line: p.lines[de.Insn], Col: 1, Msg: de.Error()}
-		}
-		return nil, &SyntaxError{File: file, Line: p.line, Col: 1, Msg: err.Error()}
-	}
-	return p.prog, nil
+	return p.prog, p.lines, nil
 }
 
 // stripBlockComments blanks /* */ comments, keeping newlines so that
@@ -403,9 +413,10 @@ func (p *llvmParser) isReg() bool {
 func (p *llvmParser) number() (int64, int) {
 	t := p.peek()
 	neg := false
-	if t.s == "-" || t.s == "+" {
-		neg = t.s == "-"
-		p.pos++
+	for p.peekIs("-") || p.peekIs("+") {
+		if p.next().s == "-" {
+			neg = !neg
+		}
 	}
 	n := p.next()
 	if !n.num {
@@ -689,7 +700,7 @@ func (p *llvmParser) call() {
 			n := p.imm32()
 			if f, ok := FuncByName(t.s); ok {
 				p.emit(BPF_EMIT_CALL(f))
-			} else if t.s == "unknown" {
+			} else if t.s == "unknown" || t.s == "bpf_unspec" {
 				p.emit(Insn{Code: Op(BPF_JMP, BPF_CALL), Imm: n})
 			} else {
 				p.emit(BPF_CALL_KFUNC(0, n))
