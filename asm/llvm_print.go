@@ -423,6 +423,16 @@ func (lp *llvmPrinter) ld(pc int, ins Insn) string {
 }
 
 func (lp *llvmPrinter) atomic(ins Insn) string {
+	if lp.o.Objdump && !lp.o.W32 && ins.Size() == BPF_W {
+		// llvm-objdump-19 without --mcpu decodes only the legacy 32-bit
+		// atomic add, reads a fetching add as one, and knows no other
+		// 32-bit atomic.
+		switch ALUOp(ins.Imm) {
+		case BPF_ADD, BPF_ADD | BPF_FETCH:
+			return "lock *(u32 *)" + mem(ins.Dst, ins.Off) + " += " + regName(ins.Src, false)
+		}
+		return "<unknown>"
+	}
 	dw := ins.Size() == BPF_DW
 	sz := sizeNames[ins.Size()]
 	addr := mem(ins.Dst, ins.Off)
