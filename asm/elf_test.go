@@ -52,6 +52,8 @@ func TestLoadCollection(t *testing.T) {
 		// Callees follow the program in the order it first calls them.
 		{"xdp_call.o", []progSummary{{"xdp_call", "xdp", "xdp", "xdp", "MIT", 25, map[int]string{0: "xdp_call", 6: "ip_proto", 17: "verdict"}, nil}}, nil},
 		{"tc_mark.o", []progSummary{{"tc_mark", "tc", "sched_cls", "", "MIT", 34, map[int]string{0: "tc_mark"}, []string{".rodata", ".data", ".bss"}}}, []string{".rodata", ".data", ".bss"}},
+		{"xdp_flow_hash.o", []progSummary{{"xdp_flow_hash", "xdp", "xdp", "xdp", "MIT", 77, map[int]string{0: "xdp_flow_hash"}, []string{".rodata", "buckets"}}}, []string{".rodata", "buckets"}},
+		{"sock_port_filter.o", []progSummary{{"sock_port_filter", "socket", "socket_filter", "", "MIT", 31, map[int]string{0: "sock_port_filter"}, nil}}, nil},
 		{"cgroup_skb_count.o", []progSummary{
 			{"count_ingress", "cgroup_skb/ingress", "cgroup_skb", "cgroup_inet_ingress", "MIT", 18, map[int]string{0: "count_ingress"}, []string{"bytes"}},
 			{"count_egress", "cgroup_skb/egress", "cgroup_skb", "cgroup_inet_egress", "MIT", 14, map[int]string{0: "count_egress"}, []string{"bytes"}},
