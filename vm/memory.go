@@ -244,15 +244,23 @@ func (m *Memory) accessError(op string, addr uint64, size int) *RuntimeError {
 }
 
 // The accessors below are the interpreter's fast path: one comparison of
-// the region index and one of the end offset. They report only success; on
+// the region index and one of the end offset, on the table itself (the
+// interpreter holds it in a register). They report only success; on
 // failure the interpreter calls accessError for the message.
+//
+// Once ptr has checked the access, the bytes are read through an unsafe
+// pointer: that check is the bounds check, and Go's own two (slicing, then
+// the fixed-size read) would only repeat it. The values are assembled in
+// little-endian order by hand, so the result does not depend on the host.
 
-func (m *Memory) at(addr uint64, size uint64, write bool) []byte {
+// at returns the bytes from addr to the end of its region when size bytes
+// there may be read (or written), else nil. Helpers' paths use it.
+func at(regions []Region, addr, size uint64, write bool) []byte {
 	idx := addr >> 32
-	if idx >= uint64(len(m.regions)) {
+	if idx >= uint64(len(regions)) {
 		return nil
 	}
-	r := &m.regions[idx]
+	r := &regions[idx]
 	off := addr & 0xffffffff
 	if off+size > uint64(len(r.Data)) || (write && r.Flags&RegionWritable == 0) {
 		return nil
@@ -260,70 +268,84 @@ func (m *Memory) at(addr uint64, size uint64, write bool) []byte {
 	return r.Data[off:]
 }
 
-func (m *Memory) load8(addr uint64) (uint64, bool) {
-	b := m.at(addr, 1, false)
-	if b == nil {
-		return 0, false
+// ptr is at for the interpreter: the address of the first byte, or nil.
+func ptr(regions []Region, addr, size uint64, write bool) unsafe.Pointer {
+	idx := addr >> 32
+	if idx >= uint64(len(regions)) {
+		return nil
 	}
-	return uint64(b[0]), true
+	r := &regions[idx]
+	off := addr & 0xffffffff
+	if off+size > uint64(len(r.Data)) || (write && r.Flags&RegionWritable == 0) {
+		return nil
+	}
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.Data)), off)
 }
 
-func (m *Memory) load16(addr uint64) (uint64, bool) {
-	b := m.at(addr, 2, false)
-	if b == nil {
+func load8(regions []Region, addr uint64) (uint64, bool) {
+	p := ptr(regions, addr, 1, false)
+	if p == nil {
 		return 0, false
 	}
-	return uint64(binary.LittleEndian.Uint16(b)), true
+	return uint64(*(*uint8)(p)), true
 }
 
-func (m *Memory) load32(addr uint64) (uint64, bool) {
-	b := m.at(addr, 4, false)
-	if b == nil {
+func load16(regions []Region, addr uint64) (uint64, bool) {
+	p := ptr(regions, addr, 2, false)
+	if p == nil {
 		return 0, false
 	}
-	return uint64(binary.LittleEndian.Uint32(b)), true
+	return uint64(binary.LittleEndian.Uint16((*[2]byte)(p)[:])), true
 }
 
-func (m *Memory) load64(addr uint64) (uint64, bool) {
-	b := m.at(addr, 8, false)
-	if b == nil {
+func load32(regions []Region, addr uint64) (uint64, bool) {
+	p := ptr(regions, addr, 4, false)
+	if p == nil {
 		return 0, false
 	}
-	return binary.LittleEndian.Uint64(b), true
+	return uint64(binary.LittleEndian.Uint32((*[4]byte)(p)[:])), true
 }
 
-func (m *Memory) store8(addr, v uint64) bool {
-	b := m.at(addr, 1, true)
-	if b == nil {
+func load64(regions []Region, addr uint64) (uint64, bool) {
+	p := ptr(regions, addr, 8, false)
+	if p == nil {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64((*[8]byte)(p)[:]), true
+}
+
+func store8(regions []Region, addr, v uint64) bool {
+	p := ptr(regions, addr, 1, true)
+	if p == nil {
 		return false
 	}
-	b[0] = byte(v)
+	*(*uint8)(p) = uint8(v)
 	return true
 }
 
-func (m *Memory) store16(addr, v uint64) bool {
-	b := m.at(addr, 2, true)
-	if b == nil {
+func store16(regions []Region, addr, v uint64) bool {
+	p := ptr(regions, addr, 2, true)
+	if p == nil {
 		return false
 	}
-	binary.LittleEndian.PutUint16(b, uint16(v))
+	binary.LittleEndian.PutUint16((*[2]byte)(p)[:], uint16(v))
 	return true
 }
 
-func (m *Memory) store32(addr, v uint64) bool {
-	b := m.at(addr, 4, true)
-	if b == nil {
+func store32(regions []Region, addr, v uint64) bool {
+	p := ptr(regions, addr, 4, true)
+	if p == nil {
 		return false
 	}
-	binary.LittleEndian.PutUint32(b, uint32(v))
+	binary.LittleEndian.PutUint32((*[4]byte)(p)[:], uint32(v))
 	return true
 }
 
-func (m *Memory) store64(addr, v uint64) bool {
-	b := m.at(addr, 8, true)
-	if b == nil {
+func store64(regions []Region, addr, v uint64) bool {
+	p := ptr(regions, addr, 8, true)
+	if p == nil {
 		return false
 	}
-	binary.LittleEndian.PutUint64(b, v)
+	binary.LittleEndian.PutUint64((*[8]byte)(p)[:], v)
 	return true
 }

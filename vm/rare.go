@@ -8,62 +8,58 @@ import (
 	"github.com/bpflab/bpflab/asm"
 )
 
-// rare executes the instructions kept out of the main switch because they
-// are long or seldom hot: helper calls and tail calls, lddw pseudo forms,
-// atomics, acquire/release accesses and legacy packet loads. pc is the
-// index of the next instruction. It returns the code of a tail-call target
-// (or nil), errExitNow when a helper ended the run, errFrameExit when the
-// frame returns 0 (LD_ABS out of the packet), or a fault.
-func (m *machine) rare(in *insn, r *[16]uint64, pc int) ([]insn, *RuntimeError) {
+// rare executes atomics and acquire/release accesses (the instruction at
+// pc).
+func (m *machine) rare(in *insn, pc int) *RuntimeError {
 	env := m.env
+	r := &m.r
 	dst, src := in.dst&15, in.src&15
 	switch in.op {
-	case opCall:
-		return m.call(asm.Func(in.imm), r, pc-1)
-	case opCallx:
-		id := r[dst]
-		if id > 1<<31-1 {
-			return nil, &RuntimeError{PC: pc - 1, Fault: FaultUnknownHelper, Detail: fmt.Sprintf("callx to %#x, which is not a helper id", id)}
-		}
-		return m.call(asm.Func(id), r, pc-1)
-
-	case opLdAbsB, opLdAbsH, opLdAbsW:
-		return nil, m.ldPacket(r, int32(in.imm), 1<<(in.op-opLdAbsB), pc-1)
-	case opLdIndB, opLdIndH, opLdIndW:
-		return nil, m.ldPacket(r, int32(r[src]+uint64(in.imm)), 1<<(in.op-opLdIndB), pc-1)
-
 	case opAtomic32, opAtomic64:
-		return nil, m.atomic(in, r, pc-1)
+		return m.atomic(in, pc)
 	case opLoadAcqB, opLoadAcqH, opLoadAcqW, opLoadAcqDW:
 		// One goroutine runs a program, so ordering is trivially kept.
 		size := 1 << (in.op - opLoadAcqB)
 		a := r[src] + uint64(in.off)
-		b := env.Mem.at(a, uint64(size), false)
+		b := at(env.Mem.regions, a, uint64(size), false)
 		if b == nil {
-			return nil, atPC(env.Mem.accessError("load", a, size), pc-1)
+			return atPC(env.Mem.accessError("load", a, size), pc)
 		}
 		r[dst] = getN(b, size)
 	case opStoreRelB, opStoreRelH, opStoreRelW, opStoreRelDW:
 		size := 1 << (in.op - opStoreRelB)
 		a := r[dst] + uint64(in.off)
-		b := env.Mem.at(a, uint64(size), true)
+		b := at(env.Mem.regions, a, uint64(size), true)
 		if b == nil {
-			return nil, atPC(env.Mem.accessError("store", a, size), pc-1)
+			return atPC(env.Mem.accessError("store", a, size), pc)
 		}
 		putN(b, size, r[src])
 	default:
 		panic(fmt.Sprintf("BUG: interpreter op %d has no implementation", in.op))
 	}
-	return nil, nil
+	return nil
+}
+
+// helperID is the helper a call or callx instruction at pc calls.
+func (m *machine) helperID(in *insn, pc int) (asm.Func, *RuntimeError) {
+	if in.op == opCall {
+		return asm.Func(in.imm), nil
+	}
+	id := m.r[in.dst&15]
+	if id > 1<<31-1 {
+		return 0, &RuntimeError{PC: pc, Fault: FaultUnknownHelper, Detail: fmt.Sprintf("callx to %#x, which is not a helper id", id)}
+	}
+	return asm.Func(id), nil
 }
 
 // call runs helper id. The kernel's tail call is built in unless
 // Env.Helpers replaces it.
-func (m *machine) call(id asm.Func, r *[16]uint64, pc int) ([]insn, *RuntimeError) {
+func (m *machine) call(id asm.Func, pc int) ([]insn, *RuntimeError) {
 	env := m.env
+	r := &m.r
 	if id == asm.BPF_FUNC_tail_call {
 		if _, replaced := env.Helpers[id]; !replaced {
-			return m.tailCall(r), nil
+			return m.tailCall(), nil
 		}
 	}
 	h, ok := env.Helper(id)
@@ -83,8 +79,8 @@ func (m *machine) call(id asm.Func, r *[16]uint64, pc int) ([]insn, *RuntimeErro
 }
 
 // tailCall is bpf_tail_call(ctx, prog_array, index); see Env.TailCall.
-func (m *machine) tailCall(r *[16]uint64) []insn {
-	if i, ok := m.env.TailCall(&m.tailCalls, r[2], r[3]); ok {
+func (m *machine) tailCall() []insn {
+	if i, ok := m.env.TailCall(&m.tailCalls, m.r[2], m.r[3]); ok {
 		return m.env.Programs[i].code
 	}
 	return nil
@@ -94,8 +90,13 @@ func (m *machine) tailCall(r *[16]uint64) []insn {
 // network byte order. The kernel rewrites these into a helper call that,
 // when the bytes are not in the packet, makes the program return 0; so
 // does this.
-func (m *machine) ldPacket(r *[16]uint64, off int32, size int, pc int) *RuntimeError {
+func (m *machine) ldPacket(in *insn, pc int) *RuntimeError {
 	env := m.env
+	r := &m.r
+	off, size := int32(in.imm), 1<<(in.op-opLdAbsB)
+	if in.op >= opLdIndB {
+		off, size = int32(r[in.src&15]+uint64(in.imm)), 1<<(in.op-opLdIndB)
+	}
 	if env.Packet == 0 {
 		return &RuntimeError{PC: pc, Fault: FaultBadOpcode, Detail: "legacy packet load in a program without a packet"}
 	}
@@ -119,15 +120,16 @@ func (m *machine) ldPacket(r *[16]uint64, off int32, size int, pc int) *RuntimeE
 
 // atomic runs the read-modify-write operations of BPF_STX|BPF_ATOMIC.
 // Programs run on one goroutine, so plain loads and stores are atomic.
-func (m *machine) atomic(in *insn, r *[16]uint64, pc int) *RuntimeError {
+func (m *machine) atomic(in *insn, pc int) *RuntimeError {
 	mem := m.env.Mem
+	r := &m.r
 	size := 8
 	if in.op == opAtomic32 {
 		size = 4
 	}
 	dst, src := in.dst&15, in.src&15
 	a := r[dst] + uint64(in.off)
-	b := mem.at(a, uint64(size), true)
+	b := at(mem.regions, a, uint64(size), true)
 	if b == nil {
 		return atPC(mem.accessError("atomic", a, size), pc)
 	}
@@ -213,8 +215,9 @@ func putN(b []byte, size int, v uint64) {
 
 // lddwPseudo runs the lddw forms that refer to maps and functions; pc is
 // the lddw's index.
-func (m *machine) lddwPseudo(in *insn, r *[16]uint64, pc int) *RuntimeError {
+func (m *machine) lddwPseudo(in *insn, pc int) *RuntimeError {
 	env := m.env
+	r := &m.r
 	dst := in.dst & 15
 	switch in.op {
 	case opLddwMap:
