@@ -48,6 +48,8 @@ type llvmParser struct {
 	toks []tok
 	pos  int
 	end  int // column just past the statement, for errors at its end
+	// codeCol is the column of a kernel "(xx)" opcode prefix.
+	codeCol int
 }
 
 // llvmFixup is a jump or call whose target is a label.
@@ -146,7 +148,7 @@ func (p *llvmParser) parseLine(line string) {
 	}
 	trim := strings.TrimSpace(line)
 	if trim == "" || trim[0] == ';' || strings.HasPrefix(trim, "Disassembly of section") ||
-		strings.Contains(trim, "file format ") {
+		strings.Contains(trim, "file format ") || strings.HasPrefix(trim, "func#") {
 		return
 	}
 	col := len(line) - len(strings.TrimLeft(line, " \t")) // 0-based start of text
@@ -160,6 +162,10 @@ func (p *llvmParser) parseLine(line string) {
 	if n := leadingDigits(line[col:]); n > 0 && col+n < len(line) && line[col+n] == ':' {
 		col += n + 1
 		col = skipBlanks(line, col)
+		// A verifier log's register-state line: "0: R1=ctx() R10=fp0".
+		if rest := line[col:]; len(rest) > 2 && rest[0] == 'R' && rest[1] >= '0' && rest[1] <= '9' {
+			return
+		}
 		// objdump raw bytes "b7 01 00 00 ..." before a tab
 		col = skipRawBytes(line, col)
 	}
@@ -168,6 +174,7 @@ func (p *llvmParser) parseLine(line string) {
 	if rest := line[col:]; len(rest) >= 4 && rest[0] == '(' && rest[3] == ')' && isHex(rest[1]) && isHex(rest[2]) {
 		v, _ := strconv.ParseUint(rest[1:3], 16, 8)
 		code = int(v)
+		p.codeCol = col + 1
 		kernel = true
 		col = skipBlanks(line, col+4)
 	}
@@ -329,7 +336,7 @@ func (p *llvmParser) statement(line string, start, end, code int) {
 		p.fail(t.col, "unexpected %q after instruction", t.s)
 	}
 	if code >= 0 && len(p.prog) > first && int(p.prog[first].Code) != code {
-		p.fail(start+1, "opcode (%02x) does not match the instruction (%02x)", code, p.prog[first].Code)
+		p.fail(p.codeCol, "opcode (%02x) does not match the instruction (%02x)", code, p.prog[first].Code)
 	}
 }
 
@@ -772,6 +779,8 @@ func (p *llvmParser) assign(code int) {
 		if p.isReg() {
 			src, _ := p.reg()
 			p.emit(Insn{Code: Op(class, op, BPF_X), Dst: dst, Src: src, Off: off})
+		} else if t := p.peek(); !t.num && t.s != "-" && t.s != "+" {
+			p.fail(t.col, "expected register or immediate, found %s", found(t))
 		} else {
 			p.emit(Insn{Code: Op(class, op, BPF_K), Dst: dst, Off: off, Imm: p.imm32()})
 		}
