@@ -197,8 +197,17 @@ func (a Tnum) WithSubreg(subreg Tnum) Tnum { return a.ClearSubreg().Or(subreg.Su
 // (tnum_const_subreg).
 func (a Tnum) ConstSubreg(v uint32) Tnum { return a.WithSubreg(Const(uint64(v))) }
 
-// String prints the tnum as the kernel's tnum_strn does: "(0x0; 0xff)".
-func (a Tnum) String() string { return fmt.Sprintf("(%#x; %#x)", a.Value, a.Mask) }
+// String prints the tnum as the kernel's tnum_strn does: a known value as a
+// number (decimal up to 65535, hex above), otherwise "(0x0; 0xff)".
+func (a Tnum) String() string {
+	if a.Mask == 0 {
+		if a.Value <= 0xffff {
+			return fmt.Sprintf("%d", a.Value)
+		}
+		return fmt.Sprintf("%#x", a.Value)
+	}
+	return fmt.Sprintf("(%#x; %#x)", a.Value, a.Mask)
+}
 
 // Sbin prints the tnum as 64 characters '0', '1' or 'x', most significant
 // bit first (tnum_sbin).

@@ -179,6 +179,12 @@ func TestCastSubreg(t *testing.T) {
 	if s := fmt.Sprint(Tnum{0, 0xff}); s != "(0x0; 0xff)" {
 		t.Errorf("String = %q", s)
 	}
+	if s := fmt.Sprint(Const(7)); s != "7" {
+		t.Errorf("String = %q", s)
+	}
+	if s := fmt.Sprint(Const(0x10000)); s != "0x10000" {
+		t.Errorf("String = %q", s)
+	}
 	if !Const(8).IsAligned(8) || (Tnum{0, 4}).IsAligned(8) {
 		t.Errorf("IsAligned wrong")
 	}

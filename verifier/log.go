@@ -1,0 +1,270 @@
+package verifier
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/bpflab/bpflab/asm"
+)
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// snum and unum print numbers as the kernel's verbose_snum/verbose_unum:
+// decimal when small, hex otherwise.
+func snum(n int64) string {
+	if n >= math.MinInt16 && n <= math.MaxInt16 {
+		return strconv.FormatInt(n, 10)
+	}
+	return fmt.Sprintf("%#x", uint64(n))
+}
+
+func unum(n uint64) string {
+	if n <= math.MaxUint16 {
+		return strconv.FormatUint(n, 10)
+	}
+	return fmt.Sprintf("%#x", n)
+}
+
+// regString prints one register as print_reg_state does (v6.12):
+// "ctx()", "fp-8", "pkt(off=14,r=14)", "scalar(umax=255,var_off=(0x0; 0xff))".
+func (v *verifier) regString(f *funcState, r *regState) string {
+	if r.typ == ScalarValue && r.varOff.IsConst() {
+		return snum(int64(r.varOff.Value))
+	}
+	var b strings.Builder
+	b.WriteString(r.typeStr())
+	if r.typ == PtrToStack {
+		if f.frameno != r.frameno {
+			fmt.Fprintf(&b, "[%d]", r.frameno)
+		}
+		if r.varOff.IsConst() {
+			b.WriteString(snum(int64(r.varOff.Value) + int64(r.off)))
+			return b.String()
+		}
+	}
+	var parts []string
+	if r.id != 0 {
+		parts = append(parts, fmt.Sprintf("id=%d", r.id))
+	}
+	if r.refObjID != 0 {
+		parts = append(parts, fmt.Sprintf("ref_obj_id=%d", r.refObjID))
+	}
+	if r.typ == ConstPtrToMap || r.typ == PtrToMapValue || r.typ == PtrToMapKey {
+		if r.mapIdx < len(v.opts.Maps) {
+			m := v.opts.Maps[r.mapIdx]
+			if m.Name != "" {
+				parts = append(parts, "map="+m.Name)
+			}
+			parts = append(parts, fmt.Sprintf("ks=%d,vs=%d", m.KeySize, m.ValueSize))
+		}
+	}
+	if r.typ != ScalarValue && r.off != 0 {
+		parts = append(parts, "off="+snum(int64(r.off)))
+	}
+	if r.isPkt() {
+		parts = append(parts, "r="+unum(uint64(uint32(int32(r.rng)))))
+	}
+	if r.typ == PtrToMem {
+		parts = append(parts, "sz="+unum(uint64(r.memSize)))
+	}
+	if r.varOff.IsConst() {
+		if r.varOff.Value != 0 {
+			parts = append(parts, "imm="+snum(int64(r.varOff.Value)))
+		}
+	} else {
+		if s := scalarRanges(r); s != "" {
+			parts = append(parts, s)
+		}
+		if !r.varOff.IsUnknown() {
+			parts = append(parts, "var_off="+r.varOff.String())
+		}
+	}
+	b.WriteString("(" + strings.Join(parts, ",") + ")")
+	return b.String()
+}
+
+// scalarRanges is print_scalar_ranges: the non-default bounds, with equal
+// values of the same sign folded into one "a=b=value".
+func scalarRanges(r *regState) string {
+	type mm struct {
+		name   string
+		val    uint64
+		signed bool
+		omit   bool
+	}
+	s32 := func(x int32) uint64 {
+		if x >= math.MinInt16 && x <= math.MaxInt16 {
+			return uint64(int64(x))
+		}
+		return uint64(uint32(x))
+	}
+	ms := []mm{
+		{"smin", uint64(r.smin), true, r.smin == math.MinInt64},
+		{"smax", uint64(r.smax), true, r.smax == math.MaxInt64},
+		{"umin", r.umin, false, r.umin == 0},
+		{"umax", r.umax, false, r.umax == math.MaxUint64},
+		{"smin32", s32(r.s32min), true, r.s32min == math.MinInt32},
+		{"smax32", s32(r.s32max), true, r.s32max == math.MaxInt32},
+		{"umin32", uint64(r.u32min), false, r.u32min == 0},
+		{"umax32", uint64(r.u32max), false, r.u32max == math.MaxUint32},
+	}
+	var b strings.Builder
+	sep := ""
+	for i := range ms {
+		m1 := &ms[i]
+		if m1.omit {
+			continue
+		}
+		neg1 := m1.signed && int64(m1.val) < 0
+		b.WriteString(sep + m1.name + "=")
+		sep = ","
+		for j := i + 2; j < len(ms); j += 2 {
+			m2 := &ms[j]
+			if m2.omit {
+				continue
+			}
+			neg2 := m2.signed && int64(m2.val) < 0
+			if neg1 == neg2 && m1.val == m2.val {
+				b.WriteString(m2.name + "=")
+				m2.omit = true
+			}
+		}
+		if m1.signed {
+			b.WriteString(snum(int64(m1.val)))
+		} else {
+			b.WriteString(unum(m1.val))
+		}
+	}
+	return b.String()
+}
+
+var slotChar = [...]byte{stackInvalid: '?', stackSpill: 'r', stackMisc: 'm', stackZero: '0'}
+
+// frameString prints a frame's registers and stack as print_verifier_state
+// does: " R1=ctx() R10=fp0 fp-8=mmmmmmmm".
+func (v *verifier) frameString(f *funcState) string {
+	var b strings.Builder
+	if f.frameno != 0 {
+		fmt.Fprintf(&b, "frame%d:", f.frameno)
+	}
+	for i := range f.regs {
+		r := &f.regs[i]
+		if r.typ == NotInit {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "R%d=%s", i, v.regString(f, r))
+	}
+	for i := range f.stack {
+		sl := &f.stack[i]
+		var types [8]byte
+		valid := false
+		for j := 0; j < 8; j++ {
+			if sl.kind[j] != stackInvalid {
+				valid = true
+			}
+			types[j] = slotChar[sl.kind[j]]
+		}
+		if !valid {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		if sl.isSpill() {
+			j := 0
+			for j < 8 && sl.kind[j] != stackSpill {
+				j++
+			}
+			fmt.Fprintf(&b, "fp%d=%s%s", (-i-1)*8, string(types[:j]), v.regString(f, &sl.spilled))
+		} else {
+			fmt.Fprintf(&b, "fp%d=%s", (-i-1)*8, string(types[:]))
+		}
+	}
+	return b.String()
+}
+
+// insnText prints instruction pc as the kernel's print_bpf_insn does.
+func (v *verifier) insnText(pc int) string {
+	return kernelInsnString(v.prog, pc)
+}
+
+// kernelInsnString is a small disassembler in the kernel's disasm.c syntax,
+// used until asm provides one.
+func kernelInsnString(p asm.Program, pc int) string {
+	ins := p[pc]
+	code := fmt.Sprintf("(%02x) ", ins.Code)
+	cls := ins.Class()
+	w := "r"
+	if cls == asm.BPF_ALU || cls == asm.BPF_JMP32 {
+		w = "w"
+	}
+	src := func() string {
+		if ins.Source() == asm.BPF_X {
+			return fmt.Sprintf("%s%d", w, ins.Src)
+		}
+		return strconv.Itoa(int(ins.Imm))
+	}
+	sz := map[asm.Size]string{asm.BPF_B: "u8", asm.BPF_H: "u16", asm.BPF_W: "u32", asm.BPF_DW: "u64"}[ins.Size()]
+	switch cls {
+	case asm.BPF_ALU, asm.BPF_ALU64:
+		op := ins.ALUOp()
+		switch op {
+		case asm.BPF_NEG:
+			return code + fmt.Sprintf("%s%d = -%s%d", w, ins.Dst, w, ins.Dst)
+		case asm.BPF_END:
+			return code + fmt.Sprintf("%s%d = endian%d %s%d", w, ins.Dst, ins.Imm, w, ins.Dst)
+		}
+		return code + fmt.Sprintf("%s%d %s %s", w, ins.Dst, aluStr(op), src())
+	case asm.BPF_LDX:
+		if ins.Mode() == asm.BPF_MEMSX {
+			return code + fmt.Sprintf("r%d = *(s%s *)(r%d %+d)", ins.Dst, sz[1:], ins.Src, ins.Off)
+		}
+		return code + fmt.Sprintf("r%d = *(%s *)(r%d %+d)", ins.Dst, sz, ins.Src, ins.Off)
+	case asm.BPF_ST:
+		return code + fmt.Sprintf("*(%s *)(r%d %+d) = %d", sz, ins.Dst, ins.Off, ins.Imm)
+	case asm.BPF_STX:
+		if ins.Mode() == asm.BPF_ATOMIC {
+			return code + fmt.Sprintf("atomic(%s) op %#x (r%d %+d), r%d", sz, ins.Imm, ins.Dst, ins.Off, ins.Src)
+		}
+		return code + fmt.Sprintf("*(%s *)(r%d %+d) = r%d", sz, ins.Dst, ins.Off, ins.Src)
+	case asm.BPF_LD:
+		if ins.IsLdImm64() && pc+1 < len(p) {
+			imm := asm.Imm64(ins, p[pc+1])
+			if ins.Src == asm.BPF_PSEUDO_MAP_FD {
+				return code + fmt.Sprintf("r%d = map[id:%d]", ins.Dst, ins.Imm)
+			}
+			return code + fmt.Sprintf("r%d = %#x", ins.Dst, imm)
+		}
+		if ins.Mode() == asm.BPF_ABS {
+			return code + fmt.Sprintf("r0 = *(%s *)skb[%d]", sz, ins.Imm)
+		}
+		return code + fmt.Sprintf("r0 = *(%s *)skb[r%d + %d]", sz, ins.Src, ins.Imm)
+	case asm.BPF_JMP, asm.BPF_JMP32:
+		switch op := ins.JmpOp(); op {
+		case asm.BPF_CALL:
+			if ins.Src == asm.BPF_PSEUDO_CALL {
+				return code + fmt.Sprintf("call pc%+d", ins.Imm)
+			}
+			return code + fmt.Sprintf("call %s#%d", funcIDName(ins.Imm), ins.Imm)
+		case asm.BPF_EXIT:
+			return code + "exit"
+		case asm.BPF_JA:
+			if cls == asm.BPF_JMP32 {
+				return code + fmt.Sprintf("gotol pc%+d", ins.Imm)
+			}
+			return code + fmt.Sprintf("goto pc%+d", ins.Off)
+		case asm.BPF_JCOND:
+			return code + fmt.Sprintf("may_goto pc%+d", ins.Off)
+		default:
+			return code + fmt.Sprintf("if %s%d %s %s goto pc%+d", w, ins.Dst, jmpStr[op>>4], src(), ins.Off)
+		}
+	}
+	return code
+}
+
+var jmpStr = [16]string{"jmp", "==", ">", ">=", "&", "!=", "s>", "s>=", "call", "exit", "<", "<=", "s<", "s<=", "may_goto", "?"}

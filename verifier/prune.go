@@ -1,0 +1,238 @@
+package verifier
+
+import (
+	"syscall"
+)
+
+// explored is a state saved at a prune point (struct bpf_verifier_state_list
+// with its state's branch counter).
+type explored struct {
+	st       *state
+	insn     int
+	branches int // paths from this state still being verified
+	parent   *explored
+}
+
+// updateBranchCounts is update_branch_counts: a path ended, so its explored
+// ancestors have one branch less in flight; a state with none left is
+// complete and may be used for pruning.
+func (v *verifier) updateBranchCounts(p *explored) {
+	for p != nil {
+		p.branches--
+		if p.branches > 0 {
+			return
+		}
+		v.curStates--
+		p = p.parent
+	}
+}
+
+// isStateVisited is is_state_visited (v6.12) without liveness and
+// precision tracking: the current state is pruned when a completely
+// verified state at the same instruction is at least as general; a state
+// equal to one still being verified on the current path is an infinite
+// loop. Otherwise the current state is saved.
+func (v *verifier) isStateVisited(insn int) (bool, *Error) {
+	list := v.explored[insn]
+	for _, sl := range list {
+		if sl.branches > 0 {
+			if v.statesMaybeLooping(sl.st, v.st) && v.statesEqual(sl.st, v.st, true) {
+				return false, v.reject(syscall.EINVAL, "infinite loop detected at insn %d", insn)
+			}
+			continue
+		}
+		if v.statesEqual(sl.st, v.st, false) {
+			return true, nil
+		}
+	}
+	n := &explored{st: v.st.clone(), insn: insn, branches: 1, parent: v.st.parent}
+	n.st.parent = nil
+	v.st.parent = n
+	v.explored[insn] = append(list, n)
+	v.totalStates++
+	v.curStates++
+	if v.curStates > v.peakStates {
+		v.peakStates = v.curStates
+	}
+	if len(v.explored[insn]) > v.maxStatesPerInsn {
+		v.maxStatesPerInsn = len(v.explored[insn])
+	}
+	return false, nil
+}
+
+// statesMaybeLooping is states_maybe_looping: same call chain.
+func (v *verifier) statesMaybeLooping(old, cur *state) bool {
+	if len(old.frames) != len(cur.frames) {
+		return false
+	}
+	for i := range old.frames {
+		if old.frames[i].callsite != cur.frames[i].callsite {
+			return false
+		}
+	}
+	return true
+}
+
+// idMap is check_ids' mapping of old ids to current ids, which must be a
+// bijection.
+type idMap struct {
+	fwd, back map[uint32]uint32
+}
+
+func (m *idMap) check(old, cur uint32) bool {
+	if old == 0 && cur == 0 {
+		return true
+	}
+	if old == 0 || cur == 0 {
+		return false
+	}
+	if m.fwd == nil {
+		m.fwd, m.back = map[uint32]uint32{}, map[uint32]uint32{}
+	}
+	if c, ok := m.fwd[old]; ok {
+		return c == cur
+	}
+	if o, ok := m.back[cur]; ok {
+		return o == old
+	}
+	m.fwd[old] = cur
+	m.back[cur] = old
+	return true
+}
+
+// statesEqual is states_equal: every frame, every reference and the
+// may_goto depth agree, old being at least as general as cur (or exactly
+// equal when exact).
+func (v *verifier) statesEqual(old, cur *state, exact bool) bool {
+	if len(old.frames) != len(cur.frames) || old.mayGotoDepth != cur.mayGotoDepth {
+		return false
+	}
+	var ids idMap
+	if len(old.refs) != len(cur.refs) {
+		return false
+	}
+	for i := range old.refs {
+		if !ids.check(old.refs[i].id, cur.refs[i].id) {
+			return false
+		}
+	}
+	for i := range old.frames {
+		if old.frames[i].callsite != cur.frames[i].callsite {
+			return false
+		}
+		if !v.funcStatesEqual(old.frames[i], cur.frames[i], &ids, exact) {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *verifier) funcStatesEqual(old, cur *funcState, ids *idMap, exact bool) bool {
+	for i := range old.regs {
+		if !regsafe(&old.regs[i], &cur.regs[i], ids, exact) {
+			return false
+		}
+	}
+	return v.stacksafe(old, cur, ids, exact)
+}
+
+// regsafe is regsafe (v6.12): may a register in state cur stand where old
+// was verified safe?
+func regsafe(old, cur *regState, ids *idMap, exact bool) bool {
+	if exact {
+		o, c := *old, *cur
+		if !ids.check(o.id, c.id) || !ids.check(o.refObjID, c.refObjID) {
+			return false
+		}
+		o.id, c.id, o.refObjID, c.refObjID = 0, 0, 0, 0
+		return o == c
+	}
+	if old.typ == NotInit {
+		return true
+	}
+	if cur.typ == NotInit {
+		return false
+	}
+	if old.typ != cur.typ || old.maybeNull != cur.maybeNull || old.rdonly != cur.rdonly {
+		return false
+	}
+	switch old.typ {
+	case ScalarValue:
+		// Without precision tracking every scalar counts as precise.
+		return rangeWithin(old, cur) && old.varOff.In(cur.varOff) && (old.id == 0 || ids.check(old.id, cur.id))
+	case PtrToPacket, PtrToPacketMeta:
+		if old.rng > cur.rng && !(cur.rng < 0 && old.rng == cur.rng) {
+			if old.rng > cur.rng {
+				return false
+			}
+		}
+		if old.off != cur.off {
+			return false
+		}
+		if !ids.check(old.id, cur.id) {
+			return false
+		}
+		return rangeWithin(old, cur) && old.varOff.In(cur.varOff)
+	case PtrToMapValue, PtrToMapKey, PtrToMem, PtrToStack, PtrToCtx, ConstPtrToMap, PtrToPacketEnd,
+		PtrToSocket, PtrToSockCommon, PtrToTCPSock, PtrToFlowKeys, PtrToFunc:
+		if old.off != cur.off || old.mapIdx != cur.mapIdx || old.memSize != cur.memSize || old.frameno != cur.frameno {
+			return false
+		}
+		if !ids.check(old.id, cur.id) || !ids.check(old.refObjID, cur.refObjID) {
+			return false
+		}
+		return rangeWithin(old, cur) && old.varOff.In(cur.varOff)
+	}
+	return false
+}
+
+// rangeWithin is range_within: cur's bounds inside old's.
+func rangeWithin(old, cur *regState) bool {
+	return old.umin <= cur.umin && old.umax >= cur.umax &&
+		old.smin <= cur.smin && old.smax >= cur.smax &&
+		old.u32min <= cur.u32min && old.u32max >= cur.u32max &&
+		old.s32min <= cur.s32min && old.s32max >= cur.s32max
+}
+
+// stacksafe is stacksafe (v6.12).
+func (v *verifier) stacksafe(old, cur *funcState, ids *idMap, exact bool) bool {
+	n := len(old.stack)
+	if exact && len(cur.stack) != n {
+		return false
+	}
+	for spi := 0; spi < n; spi++ {
+		os := &old.stack[spi]
+		var cs *stackSlot
+		if spi < len(cur.stack) {
+			cs = &cur.stack[spi]
+		}
+		for i := 0; i < 8; i++ {
+			ok := os.kind[i]
+			if !exact && ok == stackInvalid {
+				continue
+			}
+			if !exact && v.allowUninitStack && ok == stackMisc {
+				continue
+			}
+			if cs == nil {
+				if exact && ok == stackInvalid {
+					continue
+				}
+				return false
+			}
+			ck := cs.kind[i]
+			if !exact && ok == stackMisc && ck == stackZero {
+				continue
+			}
+			if ok != ck {
+				return false
+			}
+		}
+		if os.isSpill() && cs != nil {
+			if !regsafe(&os.spilled, &cs.spilled, ids, exact) {
+				return false
+			}
+		}
+	}
+	return true
+}
