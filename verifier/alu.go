@@ -307,9 +307,6 @@ func (v *verifier) adjustPtrMinMaxVals(ins asm.Insn, ptr, offReg regState) error
 			res.rng = 0
 		}
 	case asm.BPF_SUB:
-		if ins.Dst != ins.Src || ins.Source() == asm.BPF_K {
-			// dst holds the pointer here unless it was scalar - pointer.
-		}
 		if regs[ins.Dst].typ == ScalarValue {
 			return v.reject(syscall.EACCES, "R%d tried to subtract pointer from scalar", ins.Dst)
 		}

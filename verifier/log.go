@@ -5,8 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/bpflab/bpflab/asm"
 )
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
@@ -190,81 +188,5 @@ func (v *verifier) frameString(f *funcState) string {
 
 // insnText prints instruction pc as the kernel's print_bpf_insn does.
 func (v *verifier) insnText(pc int) string {
-	return kernelInsnString(v.prog, pc)
+	return v.prog.KernelString(pc)
 }
-
-// kernelInsnString is a small disassembler in the kernel's disasm.c syntax,
-// used until asm provides one.
-func kernelInsnString(p asm.Program, pc int) string {
-	ins := p[pc]
-	code := fmt.Sprintf("(%02x) ", ins.Code)
-	cls := ins.Class()
-	w := "r"
-	if cls == asm.BPF_ALU || cls == asm.BPF_JMP32 {
-		w = "w"
-	}
-	src := func() string {
-		if ins.Source() == asm.BPF_X {
-			return fmt.Sprintf("%s%d", w, ins.Src)
-		}
-		return strconv.Itoa(int(ins.Imm))
-	}
-	sz := map[asm.Size]string{asm.BPF_B: "u8", asm.BPF_H: "u16", asm.BPF_W: "u32", asm.BPF_DW: "u64"}[ins.Size()]
-	switch cls {
-	case asm.BPF_ALU, asm.BPF_ALU64:
-		op := ins.ALUOp()
-		switch op {
-		case asm.BPF_NEG:
-			return code + fmt.Sprintf("%s%d = -%s%d", w, ins.Dst, w, ins.Dst)
-		case asm.BPF_END:
-			return code + fmt.Sprintf("%s%d = endian%d %s%d", w, ins.Dst, ins.Imm, w, ins.Dst)
-		}
-		return code + fmt.Sprintf("%s%d %s %s", w, ins.Dst, aluStr(op), src())
-	case asm.BPF_LDX:
-		if ins.Mode() == asm.BPF_MEMSX {
-			return code + fmt.Sprintf("r%d = *(s%s *)(r%d %+d)", ins.Dst, sz[1:], ins.Src, ins.Off)
-		}
-		return code + fmt.Sprintf("r%d = *(%s *)(r%d %+d)", ins.Dst, sz, ins.Src, ins.Off)
-	case asm.BPF_ST:
-		return code + fmt.Sprintf("*(%s *)(r%d %+d) = %d", sz, ins.Dst, ins.Off, ins.Imm)
-	case asm.BPF_STX:
-		if ins.Mode() == asm.BPF_ATOMIC {
-			return code + fmt.Sprintf("atomic(%s) op %#x (r%d %+d), r%d", sz, ins.Imm, ins.Dst, ins.Off, ins.Src)
-		}
-		return code + fmt.Sprintf("*(%s *)(r%d %+d) = r%d", sz, ins.Dst, ins.Off, ins.Src)
-	case asm.BPF_LD:
-		if ins.IsLdImm64() && pc+1 < len(p) {
-			imm := asm.Imm64(ins, p[pc+1])
-			if ins.Src == asm.BPF_PSEUDO_MAP_FD {
-				return code + fmt.Sprintf("r%d = map[id:%d]", ins.Dst, ins.Imm)
-			}
-			return code + fmt.Sprintf("r%d = %#x", ins.Dst, imm)
-		}
-		if ins.Mode() == asm.BPF_ABS {
-			return code + fmt.Sprintf("r0 = *(%s *)skb[%d]", sz, ins.Imm)
-		}
-		return code + fmt.Sprintf("r0 = *(%s *)skb[r%d + %d]", sz, ins.Src, ins.Imm)
-	case asm.BPF_JMP, asm.BPF_JMP32:
-		switch op := ins.JmpOp(); op {
-		case asm.BPF_CALL:
-			if ins.Src == asm.BPF_PSEUDO_CALL {
-				return code + fmt.Sprintf("call pc%+d", ins.Imm)
-			}
-			return code + fmt.Sprintf("call %s#%d", funcIDName(ins.Imm), ins.Imm)
-		case asm.BPF_EXIT:
-			return code + "exit"
-		case asm.BPF_JA:
-			if cls == asm.BPF_JMP32 {
-				return code + fmt.Sprintf("gotol pc%+d", ins.Imm)
-			}
-			return code + fmt.Sprintf("goto pc%+d", ins.Off)
-		case asm.BPF_JCOND:
-			return code + fmt.Sprintf("may_goto pc%+d", ins.Off)
-		default:
-			return code + fmt.Sprintf("if %s%d %s %s goto pc%+d", w, ins.Dst, jmpStr[op>>4], src(), ins.Off)
-		}
-	}
-	return code
-}
-
-var jmpStr = [16]string{"jmp", "==", ">", ">=", "&", "!=", "s>", "s>=", "call", "exit", "<", "<=", "s<", "s<=", "may_goto", "?"}

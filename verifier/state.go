@@ -142,9 +142,6 @@ func unknownScalar() regState {
 	return r
 }
 
-// isConst reports whether a scalar holds one known value.
-func (r *regState) isConst() bool { return r.typ == ScalarValue && r.varOff.IsConst() }
-
 // isNull reports whether r is the scalar 0 (register_is_null).
 func (r *regState) isNull() bool { return r.typ == ScalarValue && r.varOff.EqualsConst(0) }
 
@@ -167,12 +164,11 @@ type stackSlot struct {
 
 // funcState is struct bpf_func_state: one frame.
 type funcState struct {
-	regs       [11]regState
-	frameno    int
-	callsite   int // insn of the call that created this frame; -1 for the main frame
-	subprog    int
-	stack      []stackSlot // stack[i] covers fp-8*(i+1) .. fp-8*i-1
-	inCallback bool
+	regs     [11]regState
+	frameno  int
+	callsite int // insn of the call that created this frame; -1 for the main frame
+	subprog  int
+	stack    []stackSlot // stack[i] covers fp-8*(i+1) .. fp-8*i-1
 }
 
 // reference is one acquired reference (struct bpf_reference_state).
