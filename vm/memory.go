@@ -223,6 +223,12 @@ func (m *Memory) Slice(addr uint64, n int, write bool) ([]byte, error) {
 func (m *Memory) accessError(op string, addr uint64, size int) *RuntimeError {
 	idx := addr >> 32
 	off := uint64(uint32(addr))
+	// An offset in the upper half just below a region is most likely a
+	// negative offset from that region's base (r10-520, pkt-4).
+	if off >= 1<<31 && idx+1 < uint64(len(m.regions)) {
+		next := m.names[idx+1]
+		return fault(FaultOutOfBounds, "%s %d bytes at %s-%d (%s is %d bytes)", op, size, next, 1<<32-off, next, len(m.regions[idx+1].Data))
+	}
 	switch {
 	case idx == 0:
 		return fault(FaultNullDeref, "%s %d bytes at %#x", op, size, addr)
@@ -233,12 +239,6 @@ func (m *Memory) accessError(op string, addr uint64, size int) *RuntimeError {
 	name := m.names[idx]
 	if off+uint64(size) <= uint64(len(r.Data)) {
 		return fault(FaultOutOfBounds, "%s %d bytes at %s+%d (%s is read-only)", op, size, name, off, name)
-	}
-	// An offset in the upper half just below the next region is most likely
-	// a negative offset from that region's base (r10-520, pkt-4).
-	if off >= 1<<31 && idx+1 < uint64(len(m.regions)) {
-		next := m.names[idx+1]
-		return fault(FaultOutOfBounds, "%s %d bytes at %s-%d (%s is %d bytes)", op, size, next, 1<<32-off, next, len(m.regions[idx+1].Data))
 	}
 	return fault(FaultOutOfBounds, "%s %d bytes at %s+%d (%s is %d bytes)", op, size, name, off, name, len(r.Data))
 }
