@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"syscall"
+	"testing"
+
+	"github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/ctx"
+	"github.com/bpflab/bpflab/kernel"
+	"github.com/bpflab/bpflab/kernel/kerneltest"
+	"github.com/cilium/ebpf"
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+)
+
+// parityCase is one program of the kernel parity corpus, run over every
+// packet of testdata/pcap/parity.pcap, in order, with maps kept between
+// packets.
+type parityCase struct {
+	file string // under testdata/progs
+	prog string // ELF: the program's name ("" for the only one)
+	typ  string // overrides the object's type
+	ctx  string // --ctx style ctx_in, "" for none
+	sets []string
+	skip string // why the case cannot run yet
+}
+
+var parityCases = []parityCase{
+	{file: "xdp_call.o"},
+	{file: "xdp_drop_udp.o"},
+	{file: "xdp_loop_csum.o"},
+	{file: "xdp_parse_vlan.o"},
+	{file: "tc_count.o"},
+	{file: "tc_count.o", typ: "sched_act", ctx: "mark=3,priority=9,cb[1]=77"},
+	{file: "tc_mark.o", skip: "kernel.Load cannot create .rodata maps with contents yet (EPERM on the frozen map)"},
+	{file: "sock_len.o"},
+	{file: "sock_filter_tcp.o"},
+	{file: "cgroup_skb_count.o", prog: "count_ingress"},
+	{file: "cgroup_skb_count.o", prog: "count_egress"},
+}
+
+// TestKernelParity runs the corpus in the vm and in the live kernel and
+// requires equal return values, data_out, ctx_out, errnos and map
+// contents for every packet.
+func TestKernelParity(t *testing.T) {
+	kerneltest.Require(t)
+	// Per-CPU maps: the vm runs on CPU 0, so the kernel must too.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var set unix.CPUSet
+	set.Set(0)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		t.Fatalf("pinning to CPU 0: %v", err)
+	}
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkts, err := readPcapFile(filepath.Join("..", "..", "testdata", "pcap", "parity.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, agree := 0, 0
+	for _, c := range parityCases {
+		name := c.file
+		if c.prog != "" {
+			name += ":" + c.prog
+		}
+		if c.typ != "" {
+			name += "/" + c.typ
+		}
+		t.Run(name, func(t *testing.T) {
+			if c.skip != "" {
+				t.Skip(c.skip)
+			}
+			n, ok := runParityCase(t, c, pkts, cpus)
+			total += n
+			agree += ok
+		})
+	}
+	t.Logf("kernel parity: %d programs, %d program×packet runs compared, %d agree", len(parityCases), total, agree)
+}
+
+func runParityCase(t *testing.T, c parityCase, pkts [][]byte, cpus int) (compared, agreed int) {
+	lp, err := loadProgram(filepath.Join("..", "..", "testdata", "progs", c.file), c.prog, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ, err := ctx.ForType(firstOf(c.typ, lp.Spec.Type, "none"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sets []mapSet
+	for _, s := range c.sets {
+		ms, err := parseMapSet(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets = append(sets, ms)
+	}
+	r, err := newVMRunner(lp, typ, sets, cpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := kernel.Load(lp.Spec, &kernel.LoadOptions{Type: typ.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kp.Close()
+	if !kp.Accepted {
+		t.Fatalf("kernel rejected the program: %s", kp.ErrorLine)
+	}
+	for _, s := range sets {
+		i := slices.IndexFunc(lp.Spec.Maps, func(m *asm.MapSpec) bool { return m.Name == s.Map })
+		if i < 0 {
+			t.Fatalf("map %s is not used by the program", s.Map)
+		}
+		v := s.Value
+		if s.Prog != "" {
+			callee := lp.Coll.Program(s.Prog)
+			cp, err := kernel.Load(callee, &kernel.LoadOptions{Type: typ.Name})
+			if err != nil || !cp.Accepted {
+				t.Fatalf("loading tail-call target %s: %v %s", s.Prog, err, cp.ErrorLine)
+			}
+			defer cp.Close()
+			v = binary.LittleEndian.AppendUint32(nil, uint32(cp.FD()))
+		}
+		if err := kp.Maps[i].Update(s.Key, v); err != nil {
+			t.Fatalf("kernel map %s: %v", s.Map, err)
+		}
+	}
+	var ctxIn []byte
+	if c.ctx != "" {
+		if ctxIn, err = parseCtxFields(c.ctx, typ); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, pkt := range pkts {
+		compared++
+		kout, kerr := kp.TestRun(kernel.RunInput{Data: pkt, Ctx: ctxIn})
+		res := r.run(pkt, ctxIn, 1)
+		if d := parityDiff(lp.Spec, r, kout, kerr, res); d != "" {
+			t.Errorf("packet %d (%d bytes): vm and kernel differ:\n%s", i+1, len(pkt), d)
+			continue
+		}
+		agreed++
+	}
+	return compared, agreed
+}
+
+func errnoOf(err error) syscall.Errno {
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return 0
+}
+
+// parityDiff describes every difference between the kernel's run and the
+// vm's, "" when they agree.
+func parityDiff(spec *asm.ProgramSpec, r *vmRunner, kout *kernel.RunOutput, kerr error, res *runResult) string {
+	var d bytes.Buffer
+	if kerr != nil || res.Err != nil {
+		if ke, ve := errnoOf(kerr), errnoOf(res.Err); kerr == nil || res.Err == nil || ke != ve {
+			fmt.Fprintf(&d, "  error: kernel %v, vm %v\n", kerr, res.Err)
+		}
+		return d.String()
+	}
+	if uint32(res.Retval) != kout.Retval {
+		fmt.Fprintf(&d, "  retval: kernel %#x, vm %#x\n", kout.Retval, uint32(res.Retval))
+	}
+	if !bytes.Equal(kout.Data, res.DataOut) {
+		fmt.Fprintf(&d, "  data_out:\n    kernel %x\n    vm     %x\n", kout.Data, res.DataOut)
+	}
+	if !bytes.Equal(kout.Ctx, res.CtxOut) {
+		fmt.Fprintf(&d, "  ctx_out:\n    kernel %x\n    vm     %x\n", kout.Ctx, res.CtxOut)
+	}
+	dumps := r.dumpMaps()
+	for i, m := range spec.Maps {
+		if kout.Maps[i] == nil {
+			continue // keyless or fd maps: the kernel cannot list them
+		}
+		j := slices.IndexFunc(dumps, func(x mapDump) bool { return x.Name == m.Name })
+		if j < 0 {
+			fmt.Fprintf(&d, "  map %s: missing in the vm\n", m.Name)
+			continue
+		}
+		got := slices.Clone(dumps[j].Entries)
+		slices.SortFunc(got, func(a, b asm.MapEntry) int { return bytes.Compare(a.Key, b.Key) })
+		if diff := cmp.Diff(kout.Maps[i], got); diff != "" {
+			fmt.Fprintf(&d, "  map %s (-kernel +vm):\n%s", m.Name, diff)
+		}
+	}
+	return d.String()
+}
