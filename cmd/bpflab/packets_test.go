@@ -117,7 +117,7 @@ func parityPackets() [][]byte {
 		eth(macBcast, macA, 0x0806, arpRequest(macA, a, b)),
 		eth(macMcast, macA, 0x86dd, udp6([]byte("v6 data!"))),
 		eth(macZero, macA, 0x8100, vlan(100, 0x0800, udp4(a, b, 1234, 53, []byte("tagged")))),
-		{0, 0, 0, 0, 0, 0, 2, 0, 0, 0},                   // runt: no full Ethernet header
+		{0, 0, 0, 0, 0, 0, 2, 0, 0, 0},                     // runt: no full Ethernet header
 		eth(macZero, macA, 0x0800, []byte{0x45, 0, 0, 20}), // IPv4 header cut short
 		eth(macZero, macA, 0x0800, udp4(a, b, 1234, 53, bytes.Repeat([]byte{0xab}, 64))),
 		eth(macZero, macA, 0x0026, append([]byte{0x42, 0x42, 0x03}, make([]byte, 43)...)), // 802.2 LLC frame
