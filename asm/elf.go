@@ -42,6 +42,12 @@ func LoadCollection(path string) (*Collection, error) {
 // is the section) are in Collection.Maps in the order of the object, shared
 // by pointer with the programs that use them. Programs are in the order of
 // their sections and offsets in the object.
+//
+// The program type comes from the section name as libbpf reads it ("xdp",
+// "tc", "socket", "cgroup_skb/ingress", …); it is "" for names libbpf does
+// not know, such as iproute2's "ingress" (tc loads any section as the
+// classifier or action its command line asks for). Objects for big-endian
+// BPF (clang -target bpfeb) are decoded in their own byte order.
 func ParseELF(r io.ReaderAt) (*Collection, error) {
 	spec, err := ebpf.LoadCollectionSpecFromReader(r)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

@@ -5,12 +5,15 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/bpflab/bpflab/internal/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -350,5 +353,89 @@ func TestELFOrder(t *testing.T) {
 		if got := strings.Join(names, ","); got != "count_ingress,count_egress" {
 			t.Fatalf("programs in order %s", got)
 		}
+	}
+}
+
+// FuzzParseELF feeds mutated objects to ParseELF: it must return an error
+// or a collection, never panic, and what it returns must print.
+func FuzzParseELF(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(progsDir, "*.o"))
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseELF(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		for _, p := range c.Programs {
+			o := PrintOptions{Syntax: SyntaxLLVM, Index: true, Labels: true, Symbols: p.Symbols, MapNames: p.MapNames()}
+			if err := p.Insns.Print(io.Discard, o); err != nil {
+				t.Fatalf("%s: %v", p.Name, err)
+			}
+			if _, err := ToCilium(p); err != nil && p.Insns.Validate() == nil {
+				t.Fatalf("%s: ToCilium of a valid program: %v", p.Name, err)
+			}
+		}
+	})
+}
+
+// TestParseELFBigEndian builds a program for big-endian BPF (clang -target
+// bpfeb) and checks that ParseELF decodes its instructions with the
+// object's byte order: the slots must be the section's, read big endian.
+func TestParseELFBigEndian(t *testing.T) {
+	clang := testenv.Tool(t, "clang")
+	for _, name := range []string{"xdp_drop_udp", "tc_count"} {
+		t.Run(name, func(t *testing.T) {
+			obj := filepath.Join(t.TempDir(), name+".o")
+			cmd := exec.Command(clang, "-O2", "-g", "-target", "bpfeb", "-mcpu=v3", "-I.", "-c", name+".c", "-o", obj)
+			cmd.Dir = progsDir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			f, err := elf.Open(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if f.ByteOrder != binary.BigEndian {
+				t.Fatalf("clang -target bpfeb made a %v object", f.ByteOrder)
+			}
+			var sec *elf.Section
+			for _, s := range f.Sections {
+				if s.Flags&elf.SHF_EXECINSTR != 0 && s.Size > 0 {
+					sec = s
+				}
+			}
+			data, err := sec.Data()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Decode(data, binary.BigEndian)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := LoadCollection(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.Programs[0].Insns
+			if len(got) != len(want) {
+				t.Fatalf("%d slots, the section has %d", len(got), len(want))
+			}
+			for pc := range got {
+				w, g := want[pc], got[pc]
+				if g.IsLdImm64() && g.Src == BPF_PSEUDO_MAP_FD {
+					w.Src, w.Imm = g.Src, g.Imm // the map reference, filled in by the loader
+				}
+				if g != w {
+					t.Errorf("insn %d: got %s, section has %s", pc, fmtInsn(g), fmtInsn(w))
+				}
+			}
+		})
 	}
 }
