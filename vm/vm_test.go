@@ -30,7 +30,6 @@ func u64(v int64) uint64 { return uint64(v) }
 // TestALU checks the arithmetic corner cases of RFC 9669 one program each:
 // the result is r0.
 func TestALU(t *testing.T) {
-	const minInt64 = math.MinInt64
 	tests := []struct {
 		name string
 		prog Program
