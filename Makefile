@@ -54,7 +54,7 @@ demo:
 ## objects: rebuild the committed clang objects (needs clang-19).
 objects: $(BPF_O)
 
-testdata/progs/%.o: testdata/progs/%.c
+testdata/progs/%.o: testdata/progs/%.c $(wildcard testdata/progs/*.h)
 	cd testdata/progs && $(CLANG) -O2 -g -target bpf -mcpu=v3 -fdebug-prefix-map=$$(pwd)=. -I. -c $*.c -o $*.o
 
 ## objects-check: rebuild every object and fail if any differs from the committed one.

@@ -372,3 +372,27 @@ func ExampleLoadCollection() {
 	// xdp xdp MIT 19 slots
 	// entry 0 xdp_drop_udp
 }
+
+// Example of handing a program to cilium/ebpf: ebpf.NewCollection(spec)
+// would load it (the kernel package does that; package asm makes no bpf()
+// call).
+func ExampleToCilium() {
+	c, err := asm.LoadCollection("../testdata/progs/tc_count.o")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p := c.Program("tc")
+	spec, err := asm.ToCilium(p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ps := spec.Programs[p.Name]
+	fmt.Println(ps.Name, ps.Type, len(ps.Instructions), "instructions for", len(p.Insns), "slots")
+	m := spec.Maps[asm.CiliumMapKey(0)]
+	fmt.Println(asm.CiliumMapKey(0), m.Name, m.Type, m.MaxEntries)
+	// Output:
+	// tc_count SchedCLS 27 instructions for 29 slots
+	// map0 proto_count Hash 64
+}
