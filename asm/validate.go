@@ -231,6 +231,9 @@ func (i Insn) checkLD() string {
 
 func (i Insn) checkAtomic() string {
 	sz := i.Size()
+	if i.Imm != int32(ALUOp(i.Imm)) { // ALUOp is 16 bits wide; the imm is not
+		return fmt.Sprintf("BPF_ATOMIC uses invalid atomic opcode %02x", i.Imm)
+	}
 	switch ALUOp(i.Imm) {
 	case BPF_LOAD_ACQ, BPF_STORE_REL:
 		return ""
