@@ -29,7 +29,7 @@
 // defines it), bpf-to-bpf calls (a fresh 512-byte stack per frame, at most
 // MaxCallFrames frames; r6–r9 and r10 restored on return), tail calls
 // through a prog array (at most MaxTailCalls per run, counted as the
-// kernel's interpreter counts them), LD_ABS/LD_IND (big-endian loads from
+// kernel's x86-64 JIT counts them: only calls that happen), LD_ABS/LD_IND (big-endian loads from
 // the packet; out of the packet the program returns 0, as the kernel's
 // rewrite makes it), may_goto (falls through MayGotoLoops times per frame,
 // then jumps) and exit. Kfunc calls and lddw of BTF ids are refused by

@@ -165,13 +165,14 @@ func (env *Env) Helper(id asm.Func) (Helper, bool) {
 	return h, ok
 }
 
-// TailCall resolves bpf_tail_call(ctx, map, index) as the kernel's
-// interpreter does, for both engines: an index past max_entries or a
-// counter (*count, per run) at MaxTailCalls falls through; otherwise the
-// counter goes up, even when the slot then turns out empty. It returns the
-// index into Programs of the target, or false to fall through (r0 is then
-// left alone). The target replaces the current frame's program, keeping
-// registers and stack.
+// TailCall resolves bpf_tail_call(ctx, map, index) for both engines. An
+// index past max_entries, a counter (*count, per run) at MaxTailCalls or an
+// empty slot falls through; otherwise the counter goes up and the index
+// into Programs of the target is returned. The counter counts only tail
+// calls that happen: that is what the kernel's x86-64 JIT does, which the
+// live kernel runs (its interpreter, kernel/bpf/core.c, also counts
+// attempts on empty slots). On a fall-through r0 is left alone. The target
+// replaces the current frame's program, keeping registers and stack.
 func (env *Env) TailCall(count *int, mapAddr, index uint64) (int, bool) {
 	m, err := env.Map(mapAddr)
 	if err != nil || m.Spec().Type != asm.BPF_MAP_TYPE_PROG_ARRAY {
@@ -181,7 +182,6 @@ func (env *Env) TailCall(count *int, mapAddr, index uint64) (int, bool) {
 	if idx >= m.Spec().MaxEntries || *count >= MaxTailCalls {
 		return 0, false
 	}
-	*count++
 	var key [4]byte
 	binary.LittleEndian.PutUint32(key[:], idx)
 	v := m.Lookup(key[:])
@@ -192,6 +192,7 @@ func (env *Env) TailCall(count *int, mapAddr, index uint64) (int, bool) {
 	if uint64(i) >= uint64(len(env.Programs)) || env.Programs[i] == nil {
 		return 0, false
 	}
+	*count++
 	return int(i), true
 }
 

@@ -77,7 +77,7 @@ func FuzzVM(f *testing.F) {
 			return
 		}
 		const budget = 5000
-		runOnce := func(trace bool) (vm.Result, error, []byte) {
+		runOnce := func(trace bool) (vm.Result, []byte, error) {
 			env := vm.NewPlainEnv(mem)
 			env.Helpers = vm.UBPFHelpers()
 			env.Budget = budget
@@ -89,9 +89,9 @@ func FuzzVM(f *testing.F) {
 			if serr != nil {
 				t.Fatalf("memory region lost: %v", serr)
 			}
-			return res, err, bytes.Clone(out)
+			return res, bytes.Clone(out), err
 		}
-		res, err, out := runOnce(false)
+		res, out, err := runOnce(false)
 		if err != nil {
 			var re *vm.RuntimeError
 			if !errors.As(err, &re) {
@@ -104,7 +104,7 @@ func FuzzVM(f *testing.F) {
 		if res.Steps > budget+len(p.Insns()) {
 			t.Fatalf("%d steps with a budget of %d", res.Steps, budget)
 		}
-		tres, terr, tout := runOnce(true)
+		tres, tout, terr := runOnce(true)
 		if tres != res || !sameError(err, terr) || !bytes.Equal(out, tout) {
 			t.Fatalf("traced run differs:\n untraced %+v %v\n traced   %+v %v\n%s", res, err, tres, terr, p.Insns().Format(asm.SyntaxLLVM))
 		}

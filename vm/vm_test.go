@@ -294,7 +294,7 @@ func TestTailCalls(t *testing.T) {
 		tailCalls int
 	}{
 		{"self until the limit", self, vm.MaxTailCalls + 1, vm.MaxTailCalls},
-		{"empty slot falls through", empty, 77, 1},
+		{"empty slot falls through", empty, 77, 0},
 		{"to another program", toOther, 1000, 1},
 	}
 	for _, tt := range tests {

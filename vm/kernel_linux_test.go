@@ -1,0 +1,84 @@
+package vm_test
+
+import (
+	"testing"
+
+	. "github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/ctx"
+	"github.com/bpflab/bpflab/internal/testenv"
+	"github.com/bpflab/bpflab/kernel"
+	"github.com/bpflab/bpflab/vm"
+)
+
+// TestKernelSemantics runs socket filters whose meaning the interpreter
+// states on its own (legacy packet loads in and out of the packet, run-time
+// division by zero, signed overflow, shifts by registers) both here and in
+// the live kernel, and compares r0 (the kernel reports its low 32 bits).
+func TestKernelSemantics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kernel cross-check skipped in -short mode")
+	}
+	if err := kernel.Available(); err != nil {
+		testenv.SkipOrFail(t, testenv.RequireKernel, err.Error())
+	}
+	pkt := make([]byte, 20)
+	for i := range pkt {
+		pkt[i] = byte(0x10 + i)
+	}
+	ctx6 := BPF_MOV64_REG(BPF_REG_6, BPF_REG_1)
+	tests := []struct {
+		name string
+		prog Program
+	}{
+		{"ld_abs w", Prog(ctx6, BPF_LD_ABS(BPF_W, 2), BPF_EXIT_INSN())},
+		{"ld_abs h at the end", Prog(ctx6, BPF_LD_ABS(BPF_H, 18), BPF_EXIT_INSN())},
+		{"ld_abs past the end returns 0", Prog(ctx6, BPF_LD_ABS(BPF_W, 18), BPF_MOV64_IMM(BPF_REG_0, 9), BPF_EXIT_INSN())},
+		{"ld_ind b", Prog(ctx6, BPF_MOV64_IMM(BPF_REG_7, 5), BPF_LD_IND(BPF_B, BPF_REG_7, 3), BPF_EXIT_INSN())},
+		{"ld_ind negative returns 0", Prog(ctx6, BPF_MOV64_IMM(BPF_REG_7, -1), BPF_LD_IND(BPF_B, BPF_REG_7, 0), BPF_MOV64_IMM(BPF_REG_0, 9), BPF_EXIT_INSN())},
+		{"ld_ind past the end in a loop", Prog(ctx6, BPF_MOV64_IMM(BPF_REG_7, 0), BPF_MOV64_IMM(BPF_REG_8, 0),
+			BPF_LD_IND(BPF_B, BPF_REG_7, 0), BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0), BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, 1),
+			BPF_JMP_IMM(BPF_JLT, BPF_REG_7, 30, -4), BPF_MOV64_REG(BPF_REG_0, BPF_REG_8), BPF_EXIT_INSN())},
+		{"div64 by zero reg", Prog(BPF_MOV64_IMM(BPF_REG_0, 7), BPF_MOV64_IMM(BPF_REG_1, 0), BPF_ALU64_REG(BPF_DIV, BPF_REG_0, BPF_REG_1), BPF_EXIT_INSN())},
+		{"mod64 by zero reg", Prog(BPF_MOV64_IMM(BPF_REG_0, 7), BPF_MOV64_IMM(BPF_REG_1, 0), BPF_ALU64_REG(BPF_MOD, BPF_REG_0, BPF_REG_1), BPF_EXIT_INSN())},
+		{"mod32 by zero reg", Prog(BPF_MOV64_IMM(BPF_REG_0, -7), BPF_MOV64_IMM(BPF_REG_1, 0), BPF_ALU32_REG(BPF_MOD, BPF_REG_0, BPF_REG_1), BPF_EXIT_INSN())},
+		{"sdiv32 overflow", Prog(BPF_MOV32_IMM(BPF_REG_0, -0x80000000), BPF_MOV64_IMM(BPF_REG_1, -1), BPF_ALU32_REG_OFF(BPF_DIV, BPF_REG_0, BPF_REG_1, 1), BPF_EXIT_INSN())},
+		{"smod32 overflow", Prog(BPF_MOV32_IMM(BPF_REG_0, -0x80000000), BPF_MOV64_IMM(BPF_REG_1, -1), BPF_ALU32_REG_OFF(BPF_MOD, BPF_REG_0, BPF_REG_1, 1), BPF_EXIT_INSN())},
+		{"smod64 negative", Prog(BPF_MOV64_IMM(BPF_REG_0, -7), BPF_MOV64_IMM(BPF_REG_1, 2), BPF_ALU64_REG_OFF(BPF_MOD, BPF_REG_0, BPF_REG_1, 1), BPF_EXIT_INSN())},
+		{"lsh32 by reg 33", Prog(BPF_MOV64_IMM(BPF_REG_0, 1), BPF_MOV64_IMM(BPF_REG_1, 33), BPF_ALU32_REG(BPF_LSH, BPF_REG_0, BPF_REG_1), BPF_EXIT_INSN())},
+		{"arsh32 by reg 36", Prog(BPF_MOV32_IMM(BPF_REG_0, -0x80000000), BPF_MOV64_IMM(BPF_REG_1, 36), BPF_ALU32_REG(BPF_ARSH, BPF_REG_0, BPF_REG_1), BPF_EXIT_INSN())},
+		{"cmpxchg on the stack", Prog(BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 3), BPF_MOV64_IMM(BPF_REG_0, 3), BPF_MOV64_IMM(BPF_REG_1, 5),
+			BPF_ATOMIC_OP(BPF_DW, BPF_CMPXCHG, BPF_REG_10, BPF_REG_1, -8), BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, -8),
+			BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 8), BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_2), BPF_EXIT_INSN())},
+	}
+	st, err := ctx.ForType("socket_filter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kp, err := kernel.Load(&ProgramSpec{Name: "sem", Type: "socket_filter", License: "GPL", Insns: tt.prog}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer kp.Close()
+			if !kp.Accepted {
+				t.Fatalf("kernel refused the program: %s", kp.ErrorLine)
+			}
+			out, err := kp.TestRun(kernel.RunInput{Data: pkt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env, _, err := vm.NewPacketEnv(st, pkt, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := vm.MustPrepare(tt.prog).Run(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if uint32(res.R0) != out.Retval {
+				t.Errorf("vm r0 = %#x, kernel retval = %#x", res.R0, out.Retval)
+			}
+		})
+	}
+}
