@@ -30,6 +30,8 @@ type parityCase struct {
 	ctx  string // --ctx style ctx_in, "" for none
 	sets []string
 	skip string // why the case cannot run yet
+	// xdpEnd sets xdp_md.data_end of the ctx to each packet's length.
+	xdpEnd bool
 }
 
 var parityCases = []parityCase{
@@ -44,6 +46,20 @@ var parityCases = []parityCase{
 	{file: "sock_filter_tcp.o"},
 	{file: "cgroup_skb_count.o", prog: "count_ingress"},
 	{file: "cgroup_skb_count.o", prog: "count_egress"},
+	{file: "xdp_firewall.o", sets: []string{"blocklist:c0a80101=0000000000000000", "blocklist:0a000003=0500000000000000"}},
+	{file: "tc_traffic.o"},
+	{file: "tc_traffic.o", typ: "sched_act", ctx: "mark=1,ifindex=1,cb[4]=4,wire_len=2000,gso_segs=3,gso_size=100,tstamp=5"},
+	{file: "xdp_adjust.o", prog: "xdp_pop_vlan"},
+	{file: "xdp_adjust.o", prog: "xdp_push_vlan"},
+	{file: "xdp_adjust.o", prog: "xdp_trim"},
+	{file: "xdp_adjust.o", prog: "xdp_meta"},
+	{file: "xdp_adjust.o", prog: "xdp_meta", ctx: "data=8,ingress_ifindex=1", xdpEnd: true},
+	{file: "xdp_firewall.o", ctx: "data=4", xdpEnd: true},
+	{file: "tc_rewrite.o", prog: "tc_nat", ctx: "priority=1"},
+	{file: "tc_rewrite.o", prog: "tc_vlan", ctx: "mark=5"},
+	{file: "xdp_tailcall.o", prog: "xdp_dispatch", sets: []string{"jmp:00000000=xdp_udp", "jmp:01000000=xdp_tcp"}},
+	{file: "xdp_icmp_echo.o"},
+	{file: "tc_maps.o", sets: []string{"routes:180000000a000000=01000000", "routes:20000000c0a80101=02000000", "routes:080000000a000000=03000000"}},
 }
 
 // TestKernelParity runs the corpus in the vm and in the live kernel and
@@ -51,14 +67,6 @@ var parityCases = []parityCase{
 // contents for every packet.
 func TestKernelParity(t *testing.T) {
 	kerneltest.Require(t)
-	// Per-CPU maps: the vm runs on CPU 0, so the kernel must too.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var set unix.CPUSet
-	set.Set(0)
-	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		t.Fatalf("pinning to CPU 0: %v", err)
-	}
 	cpus, err := ebpf.PossibleCPU()
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +97,19 @@ func TestKernelParity(t *testing.T) {
 }
 
 func runParityCase(t *testing.T, c parityCase, pkts [][]byte, cpus int) (compared, agreed int) {
+	// Per-CPU maps: the vm runs on CPU 0, so the kernel must too. Each
+	// subtest is its own goroutine, so the pinning happens here.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var old, set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.SchedSetaffinity(0, &old)
+	set.Set(0)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		t.Fatalf("pinning to CPU 0: %v", err)
+	}
 	lp, err := loadProgram(filepath.Join("..", "..", "testdata", "progs", c.file), c.prog, "")
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +165,9 @@ func runParityCase(t *testing.T, c parityCase, pkts [][]byte, cpus int) (compare
 	}
 	for i, pkt := range pkts {
 		compared++
+		if c.xdpEnd {
+			binary.LittleEndian.PutUint32(ctxIn[4:], uint32(len(pkt)))
+		}
 		kout, kerr := kp.TestRun(kernel.RunInput{Data: pkt, Ctx: ctxIn})
 		res := r.run(pkt, ctxIn, 1)
 		if d := parityDiff(lp.Spec, r, kout, kerr, res); d != "" {
