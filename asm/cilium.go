@@ -186,6 +186,7 @@ func programFromCilium(ps *ebpf.ProgramSpec, maps map[string]*MapSpec) (*Program
 				return nil, fmt.Errorf("insn %d: call to undefined function %q", r.pc, r.name)
 			}
 			ins.Imm = int32(t - r.pc - 1)
+			clearFuncHigh(prog, r)
 		case r.ins.OpCode.Class().IsJump():
 			t, ok := entry[r.name]
 			if !ok {
@@ -210,6 +211,15 @@ func programFromCilium(ps *ebpf.ProgramSpec, maps map[string]*MapSpec) (*Program
 	}
 	out.Insns = prog
 	return out, nil
+}
+
+// clearFuncHigh zeroes the second slot of a function-pointer lddw:
+// cilium/ebpf holds an unresolved one as the 64-bit constant -1, whose upper
+// half would otherwise stay behind, and the kernel wants it 0.
+func clearFuncHigh(prog Program, r ciliumRef) {
+	if r.ins.IsLoadOfFunctionPointer() {
+		prog[r.pc+1].Imm = 0
+	}
 }
 
 // ciliumRef is an instruction of a cilium/ebpf stream that names a map or a
@@ -448,6 +458,7 @@ func ProgramFromCilium(insns ciliumasm.Instructions) (Program, map[int]string, e
 		switch ins := &prog[r.pc]; {
 		case r.ins.IsFunctionReference() || ins.IsGotol():
 			ins.Imm = int32(t - r.pc - 1)
+			clearFuncHigh(prog, r)
 		case ins.Class().IsJump():
 			ins.Off = int16(t - r.pc - 1)
 		default:

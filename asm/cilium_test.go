@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf"
+	ciliumasm "github.com/cilium/ebpf/asm"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -179,6 +181,96 @@ func TestProgTypeNames(t *testing.T) {
 	} {
 		if got := attachTypeName(ebpf.UnspecifiedProgram, tt.typ); got != tt.name {
 			t.Errorf("attachTypeName(%v) = %q, want %q", tt.typ, got, tt.name)
+		}
+	}
+}
+
+// TestFromCiliumReferences covers each kind of reference cilium/ebpf's ELF
+// reader leaves in a program: a map, a data section value, a bpf-to-bpf
+// call, a function pointer (bpf_loop's callback) and a jump to a symbol.
+func TestFromCiliumReferences(t *testing.T) {
+	lddw := func(dst ciliumasm.Register, src ciliumasm.Register, c int64) ciliumasm.Instruction {
+		return ciliumasm.Instruction{OpCode: ciliumasm.LoadImmOp(ciliumasm.DWord), Dst: dst, Src: src, Constant: c}
+	}
+	insns := ciliumasm.Instructions{
+		lddw(ciliumasm.R1, ciliumasm.PseudoMapFD, 0).WithReference("counts").WithSymbol("main"), // 0-1
+		lddw(ciliumasm.R2, ciliumasm.PseudoMapValue, 8<<32).WithReference(".data"),              // 2-3
+		ciliumasm.Call.Label("helper"),                                         // 4
+		lddw(ciliumasm.R2, ciliumasm.PseudoFunc, -1).WithReference("callback"), // 5-6
+		ciliumasm.FnLoop.Call(),                                                // 7
+		ciliumasm.Ja.Label("out"),                                              // 8
+		ciliumasm.Mov.Imm(ciliumasm.R0, 1),                                     // 9
+		ciliumasm.Return().WithSymbol("out"),                                   // 10
+		ciliumasm.Mov.Imm(ciliumasm.R0, 0).WithSymbol("helper"),                // 11
+		ciliumasm.Return(),                                                     // 12
+		ciliumasm.Mov.Imm(ciliumasm.R0, 0).WithSymbol("callback"),              // 13
+		ciliumasm.Return(),                                                     // 14
+	}
+	spec := &ebpf.CollectionSpec{
+		Maps: map[string]*ebpf.MapSpec{
+			"counts": {Name: "counts", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: 16},
+			".data":  {Name: ".data", Type: ebpf.Array, KeySize: 4, ValueSize: 16, MaxEntries: 1, Contents: []ebpf.MapKV{{Key: uint32(0), Value: make([]byte, 16)}}},
+		},
+		Programs: map[string]*ebpf.ProgramSpec{"main": {Name: "main", Type: ebpf.XDP, Instructions: insns}},
+	}
+	c, err := FromCilium(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Programs[0]
+	want := Prog(
+		BPF_LD_MAP_FD(BPF_REG_1, 0),
+		BPF_LD_MAP_VALUE(BPF_REG_2, 1, 8),
+		BPF_CALL_REL(6),
+		BPF_LD_FUNC(BPF_REG_2, 7),
+		BPF_EMIT_CALL(BPF_FUNC_loop),
+		BPF_JMP_A(1),
+		BPF_MOV64_IMM(BPF_REG_0, 1),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+	)
+	if d := cmp.Diff(want, p.Insns); d != "" {
+		t.Errorf("insns: diff (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(map[int]string{0: "main", 10: "out", 11: "helper", 13: "callback"}, p.Symbols); d != "" {
+		t.Errorf("symbols: diff (-want +got):\n%s", d)
+	}
+	var names []string
+	for _, m := range p.Maps {
+		names = append(names, m.Name)
+	}
+	if d := cmp.Diff([]string{"counts", ".data"}, names); d != "" {
+		t.Errorf("maps in order of first use: diff (-want +got):\n%s", d)
+	}
+	if err := p.Insns.Validate(); err != nil {
+		t.Error(err)
+	}
+	// Without a collection, map loads keep cilium/ebpf's immediates.
+	plain, _, err := ProgramFromCilium(insns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[0].Imm, want[2].Imm = 0, 0
+	if d := cmp.Diff(want, plain); d != "" {
+		t.Errorf("ProgramFromCilium: diff (-want +got):\n%s", d)
+	}
+
+	for _, tt := range []struct {
+		name string
+		ins  ciliumasm.Instruction
+		err  string
+	}{
+		{"unknown map", lddw(ciliumasm.R1, ciliumasm.PseudoMapFD, 0).WithReference("nope"), `insn 0: reference to unknown map "nope"`},
+		{"undefined function", ciliumasm.Call.Label("nope"), `insn 0: call to undefined function "nope"`},
+		{"kfunc", ciliumasm.Instruction{OpCode: ciliumasm.OpCode(ciliumasm.JumpClass).SetJumpOp(ciliumasm.Call), Src: ciliumasm.PseudoKfuncCall, Constant: 5}, "insn 0: kfunc calls are not supported"},
+	} {
+		bad := &ebpf.CollectionSpec{Programs: map[string]*ebpf.ProgramSpec{"p": {Name: "p", Instructions: ciliumasm.Instructions{tt.ins.WithSymbol("p"), ciliumasm.Return()}}}}
+		_, err := FromCilium(bad)
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%s: got error %v, want %q", tt.name, err, tt.err)
 		}
 	}
 }
