@@ -247,15 +247,14 @@ func (lp *llvmPrinter) annotate(t int) string {
 		return ""
 	}
 	addr := uint64(int64(t) * InsnSize)
-	s := -1
-	for _, c := range lp.syms {
-		if uint64(c*InsnSize) <= addr {
-			s = c
-		}
+	i := len(lp.syms) - 1 // a negative target wraps past every block
+	if t >= 0 {
+		i = sort.SearchInts(lp.syms, t+1) - 1
 	}
-	if s < 0 {
+	if i < 0 {
 		return ""
 	}
+	s := lp.syms[i]
 	name, ok := lp.o.Symbols[s]
 	if !ok {
 		name = lp.labels[s]

@@ -221,3 +221,100 @@ func TestLLVMMCOracle(t *testing.T) {
 		t.Logf("W32=%v: llvm-mc agrees on %d bytes of text; %d spellings it cannot read", variant.W32, len(want), len(odd))
 	}
 }
+
+// TestLLVMPrintOptions shows each PrintOptions field on one program.
+func TestLLVMPrintOptions(t *testing.T) {
+	p := Prog(
+		BPF_LD_MAP_FD(BPF_REG_1, 0),
+		BPF_LD_MAP_VALUE(BPF_REG_2, 1, 8),
+		BPF_MOV64_REG(BPF_REG_3, BPF_REG_10),
+		BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_1, -4),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 1),
+		BPF_CALL_REL(1),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 2),
+		BPF_EXIT_INSN(),
+	)
+	tests := []struct {
+		name string
+		o    PrintOptions
+		want string
+	}{
+		{"plain", PrintOptions{}, `ld_pseudo	r1, 0x1, 0x0
+ld_pseudo	r2, 0x2, 0x1, 0x8
+r3 = r10
+*(u32 *)(r10 - 0x4) = r1
+call 0x1
+if r0 == 0x0 goto +0x1
+call pc+1
+exit
+r0 = 0x2
+exit
+`},
+		{"labels, names, w32", PrintOptions{Labels: true, HelperNames: true, W32: true, Symbols: map[int]string{0: "prog", 10: "sub"},
+			MapNames: map[int]string{0: "counts", 2: "data"}}, `prog:
+	r1 = map[counts]
+	r2 = map[data][0]+8
+	r3 = r10
+	*(u32 *)(r10 - 0x4) = w1
+	call bpf_map_lookup_elem
+	if r0 == 0x0 goto LBB0_1
+	call sub
+LBB0_1:
+	exit
+sub:
+	r0 = 0x2
+	exit
+`},
+		{"objdump listing", PrintOptions{Index: true, Objdump: true, Symbols: map[int]string{0: "prog", 10: "sub"}}, `0000000000000000 <prog>:
+       0:	ld_pseudo	r1, 0x1, 0x0
+       2:	ld_pseudo	r2, 0x2, 0x1
+       4:	r3 = r10
+       5:	*(u32 *)(r10 - 0x4) = r1
+       6:	call 0x1
+       7:	if r0 == 0x0 goto +0x1 <prog+0x48>
+       8:	call 0x1
+       9:	exit
+
+0000000000000050 <sub>:
+      10:	r0 = 0x2
+      11:	exit
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := p.Print(&b, tt.o); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, b.String()); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestDetectLLVM(t *testing.T) {
+	files, _ := filepath.Glob("testdata/llvm/*.s")
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := DetectSyntax(src); s != SyntaxLLVM {
+			t.Errorf("%s: detected %s", file, s)
+		}
+	}
+}
+
+// TestInsnStringTotal prints slots that are not instructions: the printer
+// spells them as raw ".8byte" data, never panics, and llvm-mc agrees.
+func TestInsnStringTotal(t *testing.T) {
+	for _, f := range invalidForms() {
+		s := f.insns[0].String()
+		if !strings.HasPrefix(s, ".8byte 0x") && f.insns[0].check() != "" {
+			t.Errorf("%s: %q", f.name, s)
+		}
+	}
+}
