@@ -96,8 +96,9 @@ type Env struct {
 	// xorshift generator is used, so runs are repeatable.
 	Rand func() uint32
 
-	stacks  uint32 // region of frame 0's stack; frame k uses stacks+k
-	mapsIdx uint32 // region of map handles: Addr(mapsIdx, i) is Maps[i]
+	m       *machine // reused by Run
+	stacks  uint32   // region of frame 0's stack; frame k uses stacks+k
+	mapsIdx uint32   // region of map handles: Addr(mapsIdx, i) is Maps[i]
 	clock   uint64
 	rng     uint32
 }

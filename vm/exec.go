@@ -9,7 +9,7 @@ const (
 	stopEnd   stop = iota // pc left the code slice (single-stepping)
 	stopLimit             // a jump found the step limit reached
 	stopOther             // the instruction before pc is one exec leaves to run
-	stopFault             // a memory access failed (m.err is set)
+	stopFault             // the access of the instruction before pc failed (m.acc)
 )
 
 // exec is the interpreter's hot loop: it runs the common instructions
@@ -499,20 +499,11 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 		continue
 
 	fault:
-		// Context accesses of packet programs take this slow path
-		// (ctxaccess.go).
-		if m.env.Ctx != nil {
-			if ok, cerr := m.ctxAccess(in, r); ok {
-				if cerr == nil {
-					continue
-				}
-				m.steps += pc - start
-				m.err = atPC(cerr, pc-1)
-				return pc, stopFault
-			}
-		}
+		// No calls here: exec must make none, or the compiler would keep
+		// its loop state in memory. loop builds the error (or serves a
+		// context access, ctxaccess.go).
 		m.steps += pc - start
-		m.err = atPC(m.env.Mem.accessError(accErr, accAddr, accSize), pc-1)
+		m.acc = access{op: accErr, addr: accAddr, size: accSize}
 		return pc, stopFault
 	}
 }

@@ -18,8 +18,15 @@ type machine struct {
 	loops     int // may_goto counter of the current frame
 	depth     int // current frame, 0 for the main program
 	tailCalls int
-	err       *RuntimeError
+	acc       access // the failed access of a stopFault
 	frames    [MaxCallFrames]frame
+}
+
+// access describes a load or store that failed its check in exec.
+type access struct {
+	op   string // "load" or "store"
+	addr uint64
+	size int
 }
 
 // Run executes the program in env until it exits or faults. env is reset
@@ -27,9 +34,16 @@ type machine struct {
 // fault the error is a *RuntimeError and Result still reports the steps.
 func (p *Program) Run(env *Env) (Result, error) {
 	env.ResetTemp()
-	var m machine
+	// The machine is kept in env between runs: zeroing its call frames
+	// every time would cost more than a short program's whole run.
+	m := env.m
+	if m == nil {
+		m = new(machine)
+		env.m = m
+	}
+	m.r = [16]uint64{1: env.R1, 2: env.R2, 10: env.StackTop(0)}
 	m.env = env
-	m.r[1], m.r[2], m.r[10] = env.R1, env.R2, env.StackTop(0)
+	m.steps, m.depth, m.tailCalls = 0, 0, 0
 	m.loops = MayGotoLoops
 	budget := env.Budget
 	if budget <= 0 {
@@ -63,7 +77,17 @@ func (m *machine) loop(code []insn, budget int) *RuntimeError {
 		}
 		switch why {
 		case stopFault:
-			return m.err
+			// Context accesses of packet programs take this slow path
+			// (ctxaccess.go).
+			if env.Ctx != nil {
+				if ok, err := m.ctxAccess(&code[pc-1], &m.r); ok {
+					if err != nil {
+						return atPC(err, pc-1)
+					}
+					continue
+				}
+			}
+			return atPC(env.Mem.accessError(m.acc.op, m.acc.addr, m.acc.size), pc-1)
 		case stopLimit:
 			if m.steps > budget {
 				return budgetFault(pc, budget)
