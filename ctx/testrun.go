@@ -410,3 +410,22 @@ next:
 	}
 	return 0, false
 }
+
+// TestRunFields lists the context fields BPF_PROG_TEST_RUN takes from
+// ctx_in and reports in ctx_out for the program type (nil for types
+// without a packet test run).
+func (t *ProgType) TestRunFields() []Field {
+	var names []string
+	switch t.packet {
+	case packetSkbL2, packetSkbL3:
+		names = []string{"mark", "priority", "ingress_ifindex", "ifindex", "cb", "tstamp", "wire_len", "gso_segs", "gso_size", "hwtstamp"}
+	case packetXDP:
+		names = []string{"data", "data_end", "ingress_ifindex", "rx_queue_index"}
+	}
+	var fs []Field
+	for _, n := range names {
+		f, _ := t.Ctx.Field(n)
+		fs = append(fs, f)
+	}
+	return fs
+}

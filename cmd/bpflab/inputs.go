@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -72,7 +73,8 @@ func loadProgram(path, progName, section string) (*loadedProgram, error) {
 	if progName != "" || section != "" {
 		return nil, fmt.Errorf("--prog and --section select programs of an ELF object; %s is not one", name)
 	}
-	spec := &asm.ProgramSpec{Name: "prog", License: "GPL"}
+	base := filepath.Base(name)
+	spec := &asm.ProgramSpec{Name: strings.TrimSuffix(base, filepath.Ext(base)), License: "GPL"}
 	if isText(data) && !isHexText(data) {
 		if spec.Insns, err = asm.Assemble(data, name, asm.SyntaxAuto); err != nil {
 			return nil, err

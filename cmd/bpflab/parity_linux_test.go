@@ -24,7 +24,7 @@ import (
 // packet of testdata/pcap/parity.pcap, in order, with maps kept between
 // packets.
 type parityCase struct {
-	file string // under testdata/progs
+	file string // under testdata/progs: a clang object or hand-written .s
 	prog string // ELF: the program's name ("" for the only one)
 	typ  string // overrides the object's type
 	ctx  string // --ctx style ctx_in, "" for none
@@ -59,6 +59,11 @@ var parityCases = []parityCase{
 	{file: "tc_rewrite.o", prog: "tc_vlan", ctx: "mark=5"},
 	{file: "xdp_tailcall.o", prog: "xdp_dispatch", sets: []string{"jmp:00000000=xdp_udp", "jmp:01000000=xdp_tcp"}},
 	{file: "xdp_icmp_echo.o"},
+	{file: "sock_ldabs.s"},
+	{file: "sock_ldabs.s", ctx: "mark=4,cb[2]=9,ingress_ifindex=1"},
+	{file: "xdp_count.s"},
+	{file: "tc_redirect.s"},
+	{file: "tc_redirect.s", typ: "sched_act", ctx: "priority=2,tstamp=77,hwtstamp=3"},
 	{file: "tc_maps.o", sets: []string{"routes:180000000a000000=01000000", "routes:20000000c0a80101=02000000", "routes:080000000a000000=03000000"}},
 }
 

@@ -356,13 +356,15 @@ func writeRunJSON(w io.Writer, r *vmRunner, t *ctx.ProgType, n int, res *runResu
 		j.DataOut = hex.EncodeToString(res.DataOut)
 	}
 	if t.Ctx != nil {
-		img := res.CtxOut
+		// With a ctx_in, the fields the kernel copies back to ctx_out;
+		// without, every field as the program could read it at the end.
+		img, fields := res.CtxOut, t.TestRunFields()
 		if img == nil {
-			img = res.CtxAfter
+			img, fields = res.CtxAfter, t.Ctx.Fields
 		}
 		if img != nil {
 			j.CtxOut = map[string]uint64{}
-			for _, f := range t.Ctx.Fields {
+			for _, f := range fields {
 				if f.Kind.IsPointer() && res.CtxOut == nil {
 					continue
 				}
