@@ -7,104 +7,6 @@ import "strings"
 // pkt_cls.h, errno-base.h and limits.h (v6.12). Enum members are ints, as C
 // types them; macros written with U or ULL suffixes keep those types.
 
-// progTypeNames lists enum bpf_prog_type in order.
-var progTypeNames = []string{
-	"BPF_PROG_TYPE_UNSPEC",
-	"BPF_PROG_TYPE_SOCKET_FILTER",
-	"BPF_PROG_TYPE_KPROBE",
-	"BPF_PROG_TYPE_SCHED_CLS",
-	"BPF_PROG_TYPE_SCHED_ACT",
-	"BPF_PROG_TYPE_TRACEPOINT",
-	"BPF_PROG_TYPE_XDP",
-	"BPF_PROG_TYPE_PERF_EVENT",
-	"BPF_PROG_TYPE_CGROUP_SKB",
-	"BPF_PROG_TYPE_CGROUP_SOCK",
-	"BPF_PROG_TYPE_LWT_IN",
-	"BPF_PROG_TYPE_LWT_OUT",
-	"BPF_PROG_TYPE_LWT_XMIT",
-	"BPF_PROG_TYPE_SOCK_OPS",
-	"BPF_PROG_TYPE_SK_SKB",
-	"BPF_PROG_TYPE_CGROUP_DEVICE",
-	"BPF_PROG_TYPE_SK_MSG",
-	"BPF_PROG_TYPE_RAW_TRACEPOINT",
-	"BPF_PROG_TYPE_CGROUP_SOCK_ADDR",
-	"BPF_PROG_TYPE_LWT_SEG6LOCAL",
-	"BPF_PROG_TYPE_LIRC_MODE2",
-	"BPF_PROG_TYPE_SK_REUSEPORT",
-	"BPF_PROG_TYPE_FLOW_DISSECTOR",
-	"BPF_PROG_TYPE_CGROUP_SYSCTL",
-	"BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE",
-	"BPF_PROG_TYPE_CGROUP_SOCKOPT",
-	"BPF_PROG_TYPE_TRACING",
-	"BPF_PROG_TYPE_STRUCT_OPS",
-	"BPF_PROG_TYPE_EXT",
-	"BPF_PROG_TYPE_LSM",
-	"BPF_PROG_TYPE_SK_LOOKUP",
-	"BPF_PROG_TYPE_SYSCALL",
-	"BPF_PROG_TYPE_NETFILTER",
-}
-
-// attachTypeNames lists enum bpf_attach_type in order.
-var attachTypeNames = []string{
-	"BPF_CGROUP_INET_INGRESS",
-	"BPF_CGROUP_INET_EGRESS",
-	"BPF_CGROUP_INET_SOCK_CREATE",
-	"BPF_CGROUP_SOCK_OPS",
-	"BPF_SK_SKB_STREAM_PARSER",
-	"BPF_SK_SKB_STREAM_VERDICT",
-	"BPF_CGROUP_DEVICE",
-	"BPF_SK_MSG_VERDICT",
-	"BPF_CGROUP_INET4_BIND",
-	"BPF_CGROUP_INET6_BIND",
-	"BPF_CGROUP_INET4_CONNECT",
-	"BPF_CGROUP_INET6_CONNECT",
-	"BPF_CGROUP_INET4_POST_BIND",
-	"BPF_CGROUP_INET6_POST_BIND",
-	"BPF_CGROUP_UDP4_SENDMSG",
-	"BPF_CGROUP_UDP6_SENDMSG",
-	"BPF_LIRC_MODE2",
-	"BPF_FLOW_DISSECTOR",
-	"BPF_CGROUP_SYSCTL",
-	"BPF_CGROUP_UDP4_RECVMSG",
-	"BPF_CGROUP_UDP6_RECVMSG",
-	"BPF_CGROUP_GETSOCKOPT",
-	"BPF_CGROUP_SETSOCKOPT",
-	"BPF_TRACE_RAW_TP",
-	"BPF_TRACE_FENTRY",
-	"BPF_TRACE_FEXIT",
-	"BPF_MODIFY_RETURN",
-	"BPF_LSM_MAC",
-	"BPF_TRACE_ITER",
-	"BPF_CGROUP_INET4_GETPEERNAME",
-	"BPF_CGROUP_INET6_GETPEERNAME",
-	"BPF_CGROUP_INET4_GETSOCKNAME",
-	"BPF_CGROUP_INET6_GETSOCKNAME",
-	"BPF_XDP_DEVMAP",
-	"BPF_CGROUP_INET_SOCK_RELEASE",
-	"BPF_XDP_CPUMAP",
-	"BPF_SK_LOOKUP",
-	"BPF_XDP",
-	"BPF_SK_SKB_VERDICT",
-	"BPF_SK_REUSEPORT_SELECT",
-	"BPF_SK_REUSEPORT_SELECT_OR_MIGRATE",
-	"BPF_PERF_EVENT",
-	"BPF_TRACE_KPROBE_MULTI",
-	"BPF_LSM_CGROUP",
-	"BPF_STRUCT_OPS",
-	"BPF_NETFILTER",
-	"BPF_TCX_INGRESS",
-	"BPF_TCX_EGRESS",
-	"BPF_TRACE_UPROBE_MULTI",
-	"BPF_CGROUP_UNIX_CONNECT",
-	"BPF_CGROUP_UNIX_SENDMSG",
-	"BPF_CGROUP_UNIX_RECVMSG",
-	"BPF_CGROUP_UNIX_GETPEERNAME",
-	"BPF_CGROUP_UNIX_GETSOCKNAME",
-	"BPF_NETKIT_PRIMARY",
-	"BPF_NETKIT_PEER",
-	"BPF_TRACE_KPROBE_SESSION",
-}
-
 // mapTypeNames lists enum bpf_map_type by value.
 var mapTypeNames = map[string]MapType{
 	"BPF_MAP_TYPE_ARENA":                 BPF_MAP_TYPE_ARENA,
@@ -144,35 +46,33 @@ var mapTypeNames = map[string]MapType{
 }
 
 // ProgTypeName returns the bpftool spelling ("socket_filter", "sched_cls",
-// "xdp", …) of a kernel BPF_PROG_TYPE_* enum name or number, or "" when
-// neither is known.
+// "xdp", …) of a kernel BPF_PROG_TYPE_* enum name, or "" when unknown.
 func ProgTypeName(enum string) string {
-	if strings.HasPrefix(enum, "BPF_PROG_TYPE_") {
-		for _, n := range progTypeNames {
-			if n == enum {
-				return strings.ToLower(strings.TrimPrefix(n, "BPF_PROG_TYPE_"))
-			}
+	if n, ok := strings.CutPrefix(enum, "BPF_PROG_TYPE_"); ok {
+		n = strings.ToLower(n)
+		if _, known := ProgTypeByName(n); known {
+			return n
 		}
 	}
 	return ""
 }
 
-// ProgTypeNameByValue returns the bpftool spelling of a prog type number.
+// ProgTypeNameByValue returns the bpftool spelling of a prog type number,
+// or "" when unknown.
 func ProgTypeNameByValue(v int) string {
-	if v < 0 || v >= len(progTypeNames) {
+	if v <= 0 || v >= len(progTypeNames) {
 		return ""
 	}
-	return strings.ToLower(strings.TrimPrefix(progTypeNames[v], "BPF_PROG_TYPE_"))
+	return progTypeNames[v]
 }
 
-// AttachTypeName returns the lower-case spelling libbpf uses for a
-// BPF_* attach type ("cgroup_inet_ingress", "trace_fentry", …) of an enum
-// number, or "" when unknown.
+// AttachTypeName returns the bpftool spelling ("cgroup_inet_ingress",
+// "trace_fentry", …) of an attach type number, or "" when unknown.
 func AttachTypeName(v int) string {
 	if v < 0 || v >= len(attachTypeNames) {
 		return ""
 	}
-	return strings.ToLower(strings.TrimPrefix(attachTypeNames[v], "BPF_"))
+	return attachTypeNames[v]
 }
 
 type cconst struct {
@@ -329,10 +229,10 @@ func builtinConsts() map[string]cval {
 		put(n, int64(v), ctInt)
 	}
 	for i, n := range progTypeNames {
-		put(n, int64(i), ctInt)
+		put("BPF_PROG_TYPE_"+strings.ToUpper(n), int64(i), ctInt)
 	}
 	for i, n := range attachTypeNames {
-		put(n, int64(i), ctInt)
+		put("BPF_"+strings.ToUpper(n), int64(i), ctInt)
 	}
 	for _, c := range miscConsts {
 		put(c.name, c.v, c.t)

@@ -58,16 +58,16 @@ func mImm(v int32) string {
 		return itoa(int(v))
 	}
 	if v < 0 {
-		return "-" + hex(uint64(-int64(v)))
+		return "-" + hexString(uint64(-int64(v)))
 	}
-	return hex(uint64(v))
+	return hexString(uint64(v))
 }
 
 func mImm64(v uint64) string {
 	if s := int64(v); s > -65536 && s < 65536 {
 		return itoa(int(s))
 	}
-	return hex(v) + "ULL"
+	return hexString(v) + "ULL"
 }
 
 func mFunc(imm int32) string {
@@ -115,7 +115,7 @@ func mCode(code uint8) string {
 			return c.String() + " | " + Size(code&sizeMask).String() + " | " + m.String()
 		}
 	}
-	return hex(uint64(code))
+	return hexString(uint64(code))
 }
 
 func mRaw(i Insn) string {
