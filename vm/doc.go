@@ -63,7 +63,19 @@
 //
 // A run ends with a *RuntimeError{PC, Fault, Detail} for out-of-bounds,
 // NULL and invalid addresses, unknown helpers, helper failures, call depth,
-// and the step budget (Env.Budget, checked at every taken jump, call and
-// may_goto, so runaway loops stop with FaultBudget). The JIT returns the
-// same type with the same PC and Fault.
+// and the step budget (Env.Budget, checked after every taken jump, call,
+// return and may_goto, so runaway loops stop with FaultBudget at the pc
+// that would run next). Result.Steps counts executed instructions, lddw
+// as one. The JIT returns the same type with the same PC and Fault;
+// engine.go lists the rest of the contract between the engines.
+//
+// # Speed
+//
+// Prepare resolves every opcode to one dense number and every jump to an
+// absolute target; exec.go is one switch over them that makes no calls, so
+// the compiler keeps its state in registers, and counts steps per
+// straight-line run instead of per instruction. Calls, exits, atomics and
+// the other rare instructions return to a slower loop (vm.go, rare.go).
+// Memory checks are inline: one comparison of the region index, one of the
+// end offset.
 package vm

@@ -2,7 +2,6 @@ package vm
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/bpflab/bpflab/asm"
@@ -23,7 +22,7 @@ func (m *machine) rare(in *insn, pc int) *RuntimeError {
 		a := r[src] + uint64(in.off)
 		b := at(env.Mem.regions, a, uint64(size), false)
 		if b == nil {
-			return atPC(env.Mem.accessError("load", a, size), pc)
+			return env.Mem.AccessFault(pc, "load", a, size)
 		}
 		r[dst] = getN(b, size)
 	case opStoreRelB, opStoreRelH, opStoreRelW, opStoreRelDW:
@@ -31,7 +30,7 @@ func (m *machine) rare(in *insn, pc int) *RuntimeError {
 		a := r[dst] + uint64(in.off)
 		b := at(env.Mem.regions, a, uint64(size), true)
 		if b == nil {
-			return atPC(env.Mem.accessError("store", a, size), pc)
+			return env.Mem.AccessFault(pc, "store", a, size)
 		}
 		putN(b, size, r[src])
 	default:
@@ -52,29 +51,21 @@ func (m *machine) helperID(in *insn, pc int) (asm.Func, *RuntimeError) {
 	return asm.Func(id), nil
 }
 
-// call runs helper id. The kernel's tail call is built in unless
-// Env.Helpers replaces it.
+// call runs helper id for the call at pc, or the tail call. It returns
+// the code of a tail-call target (or nil), or errExitNow.
 func (m *machine) call(id asm.Func, pc int) ([]insn, *RuntimeError) {
 	env := m.env
-	r := &m.r
-	if id == asm.BPF_FUNC_tail_call {
-		if _, replaced := env.Helpers[id]; !replaced {
-			return m.tailCall(), nil
-		}
+	if env.IsTailCall(id) {
+		return m.tailCall(), nil
 	}
-	h, ok := env.Helper(id)
-	if !ok {
-		return nil, &RuntimeError{PC: pc, Fault: FaultUnknownHelper, Detail: fmt.Sprintf("helper %d (%v) is not available", int32(id), id)}
-	}
-	ret, err := h(env, r[1], r[2], r[3], r[4], r[5])
+	r0, exit, err := env.CallHelper(id, pc, (*[5]uint64)(m.r[1:6]))
 	if err != nil {
-		if errors.Is(err, ErrExit) {
-			r[0] = ret
-			return nil, errExitNow
-		}
-		return nil, atPC(err, pc)
+		return nil, err
 	}
-	r[0] = ret
+	m.r[0] = r0
+	if exit {
+		return nil, errExitNow
+	}
 	return nil, nil
 }
 
@@ -86,35 +77,22 @@ func (m *machine) tailCall() []insn {
 	return nil
 }
 
-// ldPacket is LD_ABS/LD_IND: r0 = the size bytes at packet offset off, in
-// network byte order. The kernel rewrites these into a helper call that,
-// when the bytes are not in the packet, makes the program return 0; so
-// does this.
+// ldPacket is LD_ABS/LD_IND at pc; errFrameExit when the frame returns 0.
 func (m *machine) ldPacket(in *insn, pc int) *RuntimeError {
-	env := m.env
 	r := &m.r
 	off, size := int32(in.imm), 1<<(in.op-opLdAbsB)
 	if in.op >= opLdIndB {
 		off, size = int32(r[in.src&15]+uint64(in.imm)), 1<<(in.op-opLdIndB)
 	}
-	if env.Packet == 0 {
-		return &RuntimeError{PC: pc, Fault: FaultBadOpcode, Detail: "legacy packet load in a program without a packet"}
+	v, ok, err := m.env.LoadPacket(pc, off, size)
+	if err != nil {
+		return err
 	}
-	reg, _ := env.Mem.Region(env.Packet)
-	start := uint64(uint32(env.Packet)) + uint64(int64(off))
-	if reg == nil || off < 0 || start+uint64(size) > uint64(len(reg.Data)) {
+	if !ok {
 		r[0] = 0
 		return errFrameExit
 	}
-	b := reg.Data[start:]
-	switch size {
-	case 1:
-		r[0] = uint64(b[0])
-	case 2:
-		r[0] = uint64(binary.BigEndian.Uint16(b))
-	default:
-		r[0] = uint64(binary.BigEndian.Uint32(b))
-	}
+	r[0] = v
 	return nil
 }
 
@@ -131,7 +109,7 @@ func (m *machine) atomic(in *insn, pc int) *RuntimeError {
 	a := r[dst] + uint64(in.off)
 	b := at(mem.regions, a, uint64(size), true)
 	if b == nil {
-		return atPC(mem.accessError("atomic", a, size), pc)
+		return mem.AccessFault(pc, "atomic", a, size)
 	}
 	old := getN(b, size)
 	val := r[src]
@@ -168,21 +146,6 @@ func (m *machine) atomic(in *insn, pc int) *RuntimeError {
 		r[src] = old
 	}
 	return nil
-}
-
-// mapValueAddr is lddw BPF_PSEUDO_MAP_VALUE: the address of byte off of
-// the first value of map i (the kernel allows it for arrays).
-func (env *Env) mapValueAddr(i int, off uint32) (uint64, *RuntimeError) {
-	if i >= len(env.Maps) || env.Maps[i] == nil {
-		return 0, &RuntimeError{PC: -1, Fault: FaultBadOpcode, Detail: fmt.Sprintf("lddw refers to map %d, the environment has %d", i, len(env.Maps))}
-	}
-	mp := env.Maps[i]
-	v := mp.Lookup(make([]byte, mp.Spec().KeySize))
-	if v == nil || uint64(off) >= uint64(len(v)) {
-		return 0, &RuntimeError{PC: -1, Fault: FaultBadOpcode, Detail: fmt.Sprintf("lddw refers to offset %d of map %d's value, which it does not have", off, i)}
-	}
-	writable := mp.Spec().Flags&bpfFRdonlyProg == 0
-	return env.Mem.AddTemp(RegionMapValue, v, writable, "map_value") + uint64(off), nil
 }
 
 // bpfFRdonlyProg is BPF_F_RDONLY_PROG: the program may only read the map.
@@ -226,7 +189,7 @@ func (m *machine) lddwPseudo(in *insn, pc int) *RuntimeError {
 		}
 		r[dst] = env.MapAddr(int(in.imm))
 	case opLddwMapValue:
-		a, err := env.mapValueAddr(int(in.imm), uint32(in.off))
+		a, err := env.MapValueAddr(int(in.imm), uint32(in.off))
 		if err != nil {
 			err.PC = pc
 			return err

@@ -87,10 +87,10 @@ func (m *machine) loop(code []insn, budget int) *RuntimeError {
 					continue
 				}
 			}
-			return atPC(env.Mem.accessError(m.acc.op, m.acc.addr, m.acc.size), pc-1)
+			return env.Mem.AccessFault(pc-1, m.acc.op, m.acc.addr, m.acc.size)
 		case stopLimit:
 			if m.steps > budget {
-				return budgetFault(pc, budget)
+				return BudgetFault(pc, budget)
 			}
 			continue
 		case stopEnd:
@@ -163,7 +163,7 @@ func (m *machine) loop(code []insn, budget int) *RuntimeError {
 			}
 		}
 		if m.steps > budget {
-			return budgetFault(pc, budget)
+			return BudgetFault(pc, budget)
 		}
 	}
 }
@@ -179,12 +179,6 @@ func (m *machine) ret() (int, []insn) {
 	code := f.code
 	f.code = nil
 	return f.ret, code
-}
-
-// budgetFault reports the step budget exhausted; pc is the instruction
-// that would have run next.
-func budgetFault(pc, budget int) *RuntimeError {
-	return &RuntimeError{PC: pc, Fault: FaultBudget, Detail: fmt.Sprintf("more than %d instructions", budget)}
 }
 
 // Sentinels between the handlers and loop; never returned to callers.
