@@ -146,8 +146,7 @@ func (p *llvmParser) parseLine(line string) {
 		}
 	}
 	trim := strings.TrimSpace(line)
-	if trim == "" || trim[0] == ';' || strings.HasPrefix(trim, "Disassembly of section") ||
-		strings.Contains(trim, "file format ") || strings.HasPrefix(trim, "func#") {
+	if trim == "" || trim[0] == ';' || isListingNoise(trim) {
 		return
 	}
 	col := len(line) - len(strings.TrimLeft(line, " \t")) // 0-based start of text
@@ -195,6 +194,39 @@ func (p *llvmParser) parseLine(line string) {
 		code = -1
 		start = end + 1
 	}
+}
+
+// logNoise starts the lines of verifier logs and tool listings that carry no
+// instruction: subprogram and state lines, statistics, precision tracking.
+var logNoise = []string{"Disassembly of section", "func#", "processed ", "from ", "last_idx ",
+	"regs=", "parent ", "mark_precise", "propagating ", "verification time", "stack depth ",
+	"returning from ", "Live regs", "Global function ", "Func#", "Validating "}
+
+// isListingNoise reports whether a trimmed line is verifier-log or listing
+// text around the instructions: the lines above, "file format" headers,
+// register state ("R1=ctx()"), and bpftool's opcode bytes ("b7 00 00 …").
+func isListingNoise(s string) bool {
+	for _, n := range logNoise {
+		if strings.HasPrefix(s, n) {
+			return true
+		}
+	}
+	if len(s) > 6 && strings.HasPrefix(s, "frame") && s[5] >= '0' && s[5] <= '9' { // "frame1: R1=…"
+		return true
+	}
+	if strings.Contains(s, "file format ") || len(s) > 2 && s[0] == 'R' && s[1] >= '0' && s[1] <= '9' && strings.ContainsAny(s, "=_ ") {
+		return true
+	}
+	// opcode bytes: pairs of hex digits separated by single blanks
+	if len(s) >= 23 && len(s)%3 == 2 {
+		for i := 0; i < len(s); i++ {
+			if i%3 == 2 && s[i] != ' ' || i%3 != 2 && !isHex(s[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func objdumpHeader(s string) (string, bool) {

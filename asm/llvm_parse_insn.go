@@ -133,6 +133,12 @@ func (p *llvmParser) call() {
 	case t.s == "pc" && !t.num:
 		p.pos++
 		v := p.imm32()
+		// bpftool names the callee: "call pc+2#bpf_prog_5f2c_sub".
+		if p.accept("#") {
+			if n := p.next(); !isIdent(n.s) || n.num {
+				p.fail(n.col, "expected function name, found %s", found(n))
+			}
+		}
 		p.emit(BPF_CALL_REL(v))
 	case t.num || t.s == "-" || t.s == "+":
 		p.emit(Insn{Code: Op(BPF_JMP, BPF_CALL), Imm: p.imm32()})
