@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -148,7 +149,7 @@ func TestKernelConformanceNegative(t *testing.T) {
 			t.Errorf("%s: accepted (r0 = %#x), want refused", v.Name, r.R0)
 			continue
 		}
-		reasons = append(reasons, v.Name+": "+r.ErrorLine)
+		reasons = append(reasons, fmt.Sprintf("%s: insn %d: %s", v.Name, r.Insn, r.ErrorLine))
 	}
 	t.Logf("%d negative programs, %d refused:\n  %s", len(vecs), len(reasons), strings.Join(reasons, "\n  "))
 }
