@@ -185,3 +185,29 @@ func TestKernelMapsAndTestRun(t *testing.T) {
 		t.Errorf("4-byte packet: err = %v, want EINVAL", err)
 	}
 }
+
+func TestKernelRunWithMemory(t *testing.T) {
+	requireKernel(t)
+	// *(u8 *)(r1 + 1) = 0x77; r0 = r2 (the memory's length) << 40.
+	prog := asm.Prog(
+		asm.BPF_ST_MEM(asm.BPF_B, asm.BPF_REG_1, 1, 0x77),
+		asm.BPF_MOV64_REG(asm.BPF_REG_0, asm.BPF_REG_2),
+		asm.BPF_ALU64_IMM(asm.BPF_LSH, asm.BPF_REG_0, 40),
+		asm.BPF_EXIT_INSN())
+	r, err := RunWithMemory(prog, []byte{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Accepted || r.R0 != 3<<40 || string(r.Mem) != "\x01\x77\x03" {
+		t.Errorf("accepted=%v r0=%#x mem=%x (%s)", r.Accepted, r.R0, r.Mem, r.ErrorLine)
+	}
+	// A program that exits without writing r0 is blamed at its exit, even
+	// though the kernel notices only in the wrapper.
+	r, err = RunWithMemory(asm.Prog(asm.BPF_MOV64_IMM(asm.BPF_REG_1, 0), asm.BPF_EXIT_INSN()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := (verdict{r.Accepted, r.Errno, r.ErrorLine, r.Insn}); got != (verdict{false, syscall.EACCES, "R0 !read_ok", 1}) {
+		t.Errorf("uninitialised r0: %+v", got)
+	}
+}

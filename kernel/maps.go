@@ -21,14 +21,24 @@ func newMap(spec *asm.MapSpec) (*Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	km := &Map{Spec: spec}
+	// cilium/ebpf fills Contents in before it freezes .rodata maps; per-CPU
+	// values, which it wants one per CPU, are stored after creation.
+	if !km.perCPU() {
+		for _, e := range spec.Contents {
+			cs.Contents = append(cs.Contents, ebpf.MapKV{Key: e.Key, Value: e.Value})
+		}
+	}
 	m, err := ebpf.NewMap(cs)
 	if err != nil {
 		return nil, err
 	}
-	km := &Map{Spec: spec, m: m}
-	if err := km.SetEntries(spec.Contents); err != nil {
-		m.Close()
-		return nil, err
+	km.m = m
+	if km.perCPU() {
+		if err := km.SetEntries(spec.Contents); err != nil {
+			m.Close()
+			return nil, err
+		}
 	}
 	return km, nil
 }
@@ -167,23 +177,29 @@ func (m *Map) Entries() ([]asm.MapEntry, error) {
 }
 
 // Replace makes entries the whole content of the map: other keys of hash
-// maps are deleted, other entries of array maps are zeroed.
+// maps are deleted, other entries of array maps are zeroed. Only entries
+// that change are written, so replacing the contents of a frozen map
+// (.rodata) with what it holds succeeds.
 func (m *Map) Replace(entries []asm.MapEntry) error {
 	old, err := m.Entries()
 	if err != nil {
 		return err
 	}
-	keep := map[string]bool{}
+	want := map[string][]byte{}
 	for _, e := range entries {
-		keep[string(e.Key)] = true
+		want[string(e.Key)] = e.Value
 	}
+	have := map[string][]byte{}
 	for _, e := range old {
-		if keep[string(e.Key)] {
+		have[string(e.Key)] = e.Value
+		if _, ok := want[string(e.Key)]; ok {
 			continue
 		}
 		switch m.Spec.Type {
 		case asm.BPF_MAP_TYPE_ARRAY, asm.BPF_MAP_TYPE_PERCPU_ARRAY:
-			err = m.Update(e.Key, make([]byte, m.Spec.ValueSize))
+			if !allZero(e.Value) {
+				err = m.Update(e.Key, make([]byte, m.Spec.ValueSize))
+			}
 		default:
 			err = m.Delete(e.Key)
 		}
@@ -191,5 +207,24 @@ func (m *Map) Replace(entries []asm.MapEntry) error {
 			return fmt.Errorf("clear key %x: %w", e.Key, err)
 		}
 	}
-	return m.SetEntries(entries)
+	var changed []asm.MapEntry
+	for _, e := range entries {
+		if v, ok := have[string(e.Key)]; !ok || !bytes.Equal(v, e.Value) {
+			changed = append(changed, e)
+		}
+	}
+	return m.SetEntries(changed)
 }
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// PossibleCPUs returns the number of possible CPUs: how many values a
+// per-CPU map holds for each key.
+func PossibleCPUs() (int, error) { return ebpf.PossibleCPU() }

@@ -3,7 +3,7 @@ package kernel
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/bpflab/bpflab/asm"
 )
@@ -18,6 +18,8 @@ type MemRun struct {
 	R0 uint64
 	// Mem is the memory as the program left it.
 	Mem []byte
+	// Maps holds the entries of every map after the run, by map index.
+	Maps [][]asm.MapEntry
 }
 
 // memWrapperLen is the number of slots memWrapper puts before the program.
@@ -35,19 +37,25 @@ const memWrapperLen = 16
 // The verifier then knows mem's bounds, so constant-offset accesses inside
 // it are accepted like any packet access.
 func RunWithMemory(prog asm.Program, mem []byte) (*MemRun, error) {
-	spec := &asm.ProgramSpec{Name: "memrun", Type: "xdp", Insns: append(memWrapper(len(mem)), prog...)}
-	p, err := Load(spec, nil)
+	return RunSpecWithMemory(&asm.ProgramSpec{Name: "memrun", Insns: prog}, mem)
+}
+
+// RunSpecWithMemory is RunWithMemory for a program with maps: they are
+// created from spec.Maps (with their Contents) and read back after the run.
+// spec.Type is ignored: the wrapper is an XDP program.
+func RunSpecWithMemory(spec *asm.ProgramSpec, mem []byte) (*MemRun, error) {
+	wrapped := *spec
+	wrapped.Type, wrapped.AttachType = "xdp", ""
+	wrapped.Insns = append(memWrapper(len(mem)), spec.Insns...)
+	wrapped.Symbols = nil
+	p, err := Load(&wrapped, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer p.Close()
 	r := &MemRun{Result: p.Result}
 	if r.Insn >= 0 {
-		// An error inside the wrapper itself would be our bug.
-		if r.Insn < memWrapperLen {
-			return nil, fmt.Errorf("BUG: kernel refused the memory wrapper at insn %d: %s", r.Insn, r.ErrorLine)
-		}
-		r.Insn -= memWrapperLen
+		r.Insn = programInsn(r.Result)
 	}
 	if !r.Accepted {
 		return r, nil
@@ -64,7 +72,32 @@ func RunWithMemory(prog asm.Program, mem []byte) (*MemRun, error) {
 	}
 	r.R0 = binary.NativeEndian.Uint64(out.Data)
 	r.Mem = out.Data[8 : 8+len(mem)]
+	r.Maps = out.Maps
 	return r, nil
+}
+
+// programInsn maps the instruction index of a rejection of the wrapped
+// program back to the caller's program. An error the kernel reports inside
+// the wrapper comes from the program's behaviour: a subprogram may return
+// without writing r0 and the kernel only objects when the wrapper stores
+// it ("R0 !read_ok" at the store), which is blamed on the program's exit
+// that the verifier walked last; anything else there (a helper that moved
+// the packet) has no program index, -1.
+func programInsn(r Result) int {
+	if r.Insn >= memWrapperLen {
+		return r.Insn - memWrapperLen
+	}
+	if r.ErrorLine != "R0 !read_ok" {
+		return -1
+	}
+	for i := len(r.Log) - 1; i >= 0; i-- {
+		if m := insnLineRe.FindStringSubmatch(r.Log[i]); m != nil {
+			if n, _ := strconv.Atoi(m[1]); n >= memWrapperLen {
+				return n - memWrapperLen
+			}
+		}
+	}
+	return -1
 }
 
 // memWrapper returns the XDP caller of RunWithMemory for n bytes of memory.

@@ -78,13 +78,18 @@ func (p *Program) TestRun(in RunInput) (*RunOutput, error) {
 	if len(in.Data) == 0 {
 		dataOut = nil
 	}
+	// The kernel copies back its whole context structure, however short
+	// ctx_in was; offer more than any context takes.
 	var ctxOut []byte
 	if len(in.Ctx) > 0 {
-		ctxOut = make([]byte, len(in.Ctx))
+		ctxOut = make([]byte, max(len(in.Ctx), 512))
 	}
 	attr, err := rawTestRun(p.prog.FD(), &in, dataOut, ctxOut)
-	if errors.Is(err, syscall.ENOSPC) && int(attr.dataSizeOut) > len(dataOut) {
-		dataOut = make([]byte, attr.dataSizeOut)
+	if errors.Is(err, syscall.ENOSPC) && (int(attr.dataSizeOut) > len(dataOut) || int(attr.ctxSizeOut) > len(ctxOut)) {
+		dataOut = make([]byte, max(int(attr.dataSizeOut), len(dataOut)))
+		if ctxOut != nil {
+			ctxOut = make([]byte, max(int(attr.ctxSizeOut), len(ctxOut)))
+		}
 		attr, err = rawTestRun(p.prog.FD(), &in, dataOut, ctxOut)
 	}
 	if err != nil {

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/bpflab/bpflab/kernel/kerneltest"
+)
+
+// ipv4TCP is an Ethernet + IPv4 + TCP packet (to port 80).
+const ipv4TCP = "000000000000000000000000080045000028000000004006000001020304050607080050005000000000000000005002000000000000"
+
+func TestKernelCrosscheck(t *testing.T) {
+	kerneltest.Require(t)
+	plain := writeProg(t, "plain.s", "r0 = *(u16 *)(r1 + 1)\n*(u8 *)(r1 + 0) = 0x5a\nr0 <<= 40\nr0 += r2\nexit\n")
+	pktLen := writeProg(t, "len.s", "r0 = *(u32 *)(r1 + 4)\nr2 = *(u32 *)(r1 + 0)\nr0 -= r2\nexit\n")
+	noR0 := writeProg(t, "nor0.s", "r1 = 0\nexit\n")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // substrings of stdout
+	}{
+		{"plain program with memory", []string{"--mem", "11 22 33", plain}, 0,
+			[]string{"kernel: retval 0x33220000000003, data_out 5a2233", "agree"}},
+		{"xdp packet length", []string{"--type", "xdp", "--packet", ipv4TCP, pktLen}, 0, []string{"retval 0x36", "agree"}},
+		{"xdp with ctx_in", []string{"--type", "xdp", "--packet", ipv4TCP, "--ctx", "000000003600000000000000", pktLen}, 0,
+			[]string{"ctx_out 000000003600000000000000", "agree"}},
+		{"short packet refused by both", []string{"--type", "xdp", "--packet", "0001", pktLen}, 0,
+			[]string{"kernel: test run: invalid argument", "agree"}},
+		{"hash map with --map-set", []string{"--packet", ipv4TCP, "--map-set", "proto_count:06000000=01000000000000000200000000000000",
+			"../../testdata/progs/tc_count.o"}, 0, []string{"map proto_count: {06000000=", "agree"}},
+		{"array map and bpf-to-bpf", []string{"--packet", ipv4TCP, "../../testdata/progs/xdp_parse_vlan.o"}, 0, []string{"agree"}},
+		{".rodata and .data maps", []string{"--packet", ipv4TCP, "../../testdata/progs/tc_mark.o"}, 0, []string{"agree"}},
+		{"random helper not compared", []string{"--packet", ipv4TCP, "--prog", "sock_dns_sample", "../../testdata/progs/sock_len.o"}, 0,
+			[]string{"not compared: retval, data_out, ctx_out and maps: the program calls bpf_get_prandom_u32", "agree"}},
+		// bpflab has no verifier yet: the kernel's refusal is a difference.
+		{"kernel refuses, bpflab runs", []string{noR0}, 1,
+			[]string{"kernel: refuses: insn 1: R0 !read_ok (permission denied)", "- Accepted: false,", "+ Accepted: true,"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb strings.Builder
+			code := run(append([]string{"crosscheck"}, tt.args...), &out, &errb)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out.String(), errb.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(squeeze(out.String()), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+// TestKernelCrosscheckReportsDifference injects a difference into bpflab's
+// outcome: crosscheck must exit 1 and show it, in text and in JSON.
+func TestKernelCrosscheckReportsDifference(t *testing.T) {
+	kerneltest.Require(t)
+	prog := writeProg(t, "p.s", "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr0 = r3\nr0 -= r2\nr4 = r2\nr4 += 1\nif r4 > r3 goto +1\n*(u8 *)(r2 + 0) = 7\nexit\n")
+	crosscheckTamper = func(o *xcOutcome) { o.Retval = "0x99" }
+	defer func() { crosscheckTamper = nil }()
+
+	var out, errb strings.Builder
+	code := run([]string{"crosscheck", "--type", "xdp", "--packet", ipv4TCP, prog}, &out, &errb)
+	if text := squeeze(out.String()); code != 1 || !strings.Contains(text, "differ (-kernel +bpflab):") ||
+		!strings.Contains(text, `- Retval: "0x36",`) || !strings.Contains(text, `+ Retval: "0x99",`) {
+		t.Errorf("exit %d, want 1 and the retval diff:\n%s%s", code, out.String(), errb.String())
+	}
+
+	out.Reset()
+	code = run([]string{"crosscheck", "--json", "--type", "xdp", "--packet", ipv4TCP, prog}, &out, &errb)
+	var rep xcReport
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out.String())
+	}
+	if code != 1 || rep.Agree || rep.Kernel.Retval != "0x36" || rep.Bpflab.Retval != "0x99" || !strings.HasPrefix(rep.Kernel.Data, "07") {
+		t.Errorf("exit %d, report %+v", code, rep)
+	}
+}
+
+// squeeze turns runs of blanks (go-cmp mixes in non-breaking spaces on
+// purpose) into one space, so tests can look for diff lines.
+func squeeze(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\u00a0' }), " ")
+}
