@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -209,5 +210,41 @@ func TestKernelRunWithMemory(t *testing.T) {
 	}
 	if got := (verdict{r.Accepted, r.Errno, r.ErrorLine, r.Insn}); got != (verdict{false, syscall.EACCES, "R0 !read_ok", 1}) {
 		t.Errorf("uninitialised r0: %+v", got)
+	}
+}
+
+func TestKernelPinnedRunPerCPU(t *testing.T) {
+	requireKernel(t)
+	cpus, err := PossibleCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// *(u64 *)lookup(percpu map, key 0) += 1; return XDP_PASS.
+	prog := asm.Prog(
+		asm.BPF_ST_MEM(asm.BPF_W, asm.BPF_REG_10, -4, 0),
+		asm.BPF_MOV64_REG(asm.BPF_REG_2, asm.BPF_REG_10),
+		asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_2, -4),
+		asm.BPF_LD_MAP_FD(asm.BPF_REG_1, 0),
+		asm.BPF_EMIT_CALL(asm.BPF_FUNC_map_lookup_elem),
+		asm.BPF_JMP_IMM(asm.BPF_JEQ, asm.BPF_REG_0, 0, 2),
+		asm.BPF_MOV64_IMM(asm.BPF_REG_1, 1),
+		asm.BPF_ATOMIC_OP(asm.BPF_DW, asm.BPF_ADD, asm.BPF_REG_0, asm.BPF_REG_1, 0),
+		asm.BPF_MOV64_IMM(asm.BPF_REG_0, 2),
+		asm.BPF_EXIT_INSN())
+	m := &asm.MapSpec{Name: "hits", Type: asm.BPF_MAP_TYPE_PERCPU_ARRAY, KeySize: 4, ValueSize: 8, MaxEntries: 1}
+	p := load(t, &asm.ProgramSpec{Type: "xdp", Insns: prog, Maps: []*asm.MapSpec{m}}, nil)
+	if !p.Accepted {
+		t.Fatalf("rejected: %s", p.ErrorLine)
+	}
+	want := make([]byte, 8*cpus)
+	for _, cpu := range []int{0, min(cpus, runtime.NumCPU()) - 1} {
+		out, err := p.TestRun(RunInput{Data: make([]byte, 14), Pin: true, CPU: uint32(cpu)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[8*cpu]++
+		if d := cmp.Diff([]asm.MapEntry{{Key: []byte{0, 0, 0, 0}, Value: want}}, out.Maps[0]); d != "" {
+			t.Errorf("after a run pinned to CPU %d (-want +got):\n%s", cpu, d)
+		}
 	}
 }

@@ -180,3 +180,24 @@ func release() string {
 	}
 	return b.String()
 }
+
+// pinThread locks the calling goroutine to its thread and the thread to
+// cpu; restore undoes both.
+func pinThread(cpu int) (restore func(), err error) {
+	runtime.LockOSThread()
+	var old unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		runtime.UnlockOSThread()
+		return nil, err
+	}
+	var set unix.CPUSet
+	set.Set(cpu)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		runtime.UnlockOSThread()
+		return nil, err
+	}
+	return func() {
+		unix.SchedSetaffinity(0, &old)
+		runtime.UnlockOSThread()
+	}, nil
+}

@@ -22,3 +22,5 @@ func rawTestRun(int, *RunInput, []byte, []byte) (testRunAttr, error) {
 }
 
 func release() string { return "" }
+
+func pinThread(int) (func(), error) { return nil, ErrNotPermitted }

@@ -28,8 +28,13 @@ type RunInput struct {
 	Repeat uint32
 	// Flags are RunOnCPU, RunXDPLiveMode.
 	Flags uint32
-	// CPU is the CPU to run on with RunOnCPU.
+	// CPU is the CPU to run on with RunOnCPU or Pin.
 	CPU uint32
+	// Pin runs the program on CPU by pinning the calling thread there for
+	// the call. Unlike RunOnCPU, which the kernel accepts only for
+	// raw_tracepoint programs, it works for every type, so per-CPU map
+	// values land in a known slot.
+	Pin bool
 	// Maps, when not nil, replaces the contents of the program's maps
 	// before the run: Maps[i] are the entries of map i (missing entries
 	// of hash maps are deleted, array entries not listed are zeroed).
@@ -83,6 +88,13 @@ func (p *Program) TestRun(in RunInput) (*RunOutput, error) {
 	var ctxOut []byte
 	if len(in.Ctx) > 0 {
 		ctxOut = make([]byte, max(len(in.Ctx), 512))
+	}
+	if in.Pin {
+		restore, err := pinThread(int(in.CPU))
+		if err != nil {
+			return nil, fmt.Errorf("kernel test run: pinning to CPU %d: %w", in.CPU, err)
+		}
+		defer restore()
 	}
 	attr, err := rawTestRun(p.prog.FD(), &in, dataOut, ctxOut)
 	if errors.Is(err, syscall.ENOSPC) && (int(attr.dataSizeOut) > len(dataOut) || int(attr.ctxSizeOut) > len(ctxOut)) {

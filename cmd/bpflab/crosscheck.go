@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -13,7 +15,6 @@ import (
 	"github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/ctx"
 	"github.com/bpflab/bpflab/kernel"
-	"github.com/bpflab/bpflab/vm"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -25,7 +26,6 @@ func init() {
 // form that compares field by field. Byte strings are hex so that diffs
 // read well.
 type xcOutcome struct {
-	Accepted bool `json:"accepted"`
 	// Err is why a run did not complete: the kernel's test-run errno, or
 	// bpflab's test-run errno or run-time fault.
 	Err    string `json:"error,omitempty"`
@@ -48,20 +48,30 @@ func (o xcOutcome) clone() xcOutcome {
 	return o
 }
 
+// xcRun is one input's outcome in both engines.
+type xcRun struct {
+	Input  int       `json:"input"` // 1-based
+	Kernel xcOutcome `json:"kernel"`
+	Bpflab xcOutcome `json:"bpflab"`
+	Diff   string    `json:"diff,omitempty"`
+}
+
 // xcReport is the crosscheck's result, also its --json output.
 type xcReport struct {
-	Program string    `json:"program"`
-	Type    string    `json:"type"`
-	Kernel  xcOutcome `json:"kernel"`
-	Bpflab  xcOutcome `json:"bpflab"`
-	// KernelError is the verifier's error line when the kernel refused
-	// the program; BpflabError is why bpflab refused it.
-	KernelError string `json:"kernel_error,omitempty"`
-	BpflabError string `json:"bpflab_error,omitempty"`
+	Program string `json:"program"`
+	Type    string `json:"type"`
+	// KernelAccepts and BpflabAccepts are the verdicts; KernelError is the
+	// verifier's error line when the kernel refused the program,
+	// BpflabError why bpflab refused it.
+	KernelAccepts bool   `json:"kernel_accepts"`
+	BpflabAccepts bool   `json:"bpflab_accepts"`
+	KernelError   string `json:"kernel_error,omitempty"`
+	BpflabError   string `json:"bpflab_error,omitempty"`
+	// Runs holds each input's outcomes when both engines accepted.
+	Runs []xcRun `json:"runs,omitempty"`
 	// NotCompared lists what was left out of the comparison, and why.
 	NotCompared []string `json:"not_compared,omitempty"`
 	Agree       bool     `json:"agree"`
-	Diff        string   `json:"diff,omitempty"`
 }
 
 // crosscheckTamper, when set by a test, changes bpflab's outcome before the
@@ -70,15 +80,16 @@ var crosscheckTamper func(*xcOutcome)
 
 func runCrosscheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("crosscheck", stderr)
-	rf := addRunFlags(fs)
+	inf := addInputFlags(fs)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	budget := fs.Int("budget", 1<<20, "bpflab's instruction budget")
+	noVerify := fs.Bool("no-verify", false, "bpflab's verdict: run without checking the program with bpflab's verifier")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpflab crosscheck [flags] FILE|-")
+		fmt.Fprintln(stderr, "usage: bpflab crosscheck [flags] PROGRAM")
 		fmt.Fprintln(stderr, "\nRuns the program in bpflab's interpreter and in the running kernel")
-		fmt.Fprintln(stderr, "(BPF_PROG_TEST_RUN) on the same inputs and prints where they differ:")
-		fmt.Fprintln(stderr, "verdict, return value, data_out, ctx_out and each map. Exit status 0")
-		fmt.Fprintln(stderr, "when they agree, 1 when they differ, 2 on errors.\n\nflags:")
+		fmt.Fprintln(stderr, "(BPF_PROG_TEST_RUN, on CPU 0) on the same inputs, with the arguments of")
+		fmt.Fprintln(stderr, "bpflab run, and prints where they differ: verdict, return value, data_out,")
+		fmt.Fprintln(stderr, "ctx_out and each map after each input. Exit status 0 when they agree, 1")
+		fmt.Fprintln(stderr, "when they differ, 2 on errors.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -88,14 +99,14 @@ func runCrosscheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := rf.load(arg)
+	setup, err := inf.load(arg)
 	if err != nil {
 		return err
 	}
 	if err := kernel.Available(); err != nil {
 		return err
 	}
-	rep, err := crosscheck(in, *budget)
+	rep, err := crosscheck(setup, !*noVerify)
 	if err != nil {
 		return err
 	}
@@ -114,79 +125,125 @@ func runCrosscheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func crosscheck(in *runInput, budget int) (*xcReport, error) {
-	rep := &xcReport{Program: in.Name, Type: in.Type.Name}
-	k, kerr, err := kernelOutcome(in)
+func crosscheck(s *runSetup, verify bool) (*xcReport, error) {
+	rep := &xcReport{Program: s.lp.Name, Type: s.typ.Name}
+	for _, set := range s.sets {
+		if set.Prog != "" {
+			return nil, fmt.Errorf("--map-set %s: program-array entries are not supported by crosscheck's kernel side yet", set.Map)
+		}
+	}
+	spec, err := specWithSets(s.lp.Spec, s.typ, s.sets)
 	if err != nil {
 		return nil, err
 	}
-	b, berr := bpflabOutcome(in, budget)
-	if crosscheckTamper != nil {
-		crosscheckTamper(&b)
+	kernelRuns, kerr, err := kernelOutcomes(spec, s)
+	if err != nil {
+		return nil, err
 	}
-	rep.Kernel, rep.Bpflab, rep.KernelError, rep.BpflabError = k, b, kerr, berr
-	if kerr != "" || berr != "" {
-		rep.NotCompared = append(rep.NotCompared, "the error lines (bpflab has no verifier yet; it refuses only programs its interpreter cannot decode)")
+	bpflabRuns, berr := bpflabOutcomes(s, spec, verify)
+	rep.KernelAccepts, rep.KernelError = kerr == "", kerr
+	rep.BpflabAccepts, rep.BpflabError = berr == "", berr
+	if verifyHook == nil || !verify {
+		rep.NotCompared = append(rep.NotCompared, "error lines: bpflab's verdict is its interpreter's (no verifier ran), which refuses only programs it cannot decode")
 	}
-	// Compare copies with what cannot be compared left out; the report
-	// keeps both engines' full outcomes.
-	ck, cb := k.clone(), b.clone()
-	if !ck.Accepted || !cb.Accepted {
-		// Only the verdicts compare when either engine refused.
-		ck, cb = xcOutcome{Accepted: ck.Accepted}, xcOutcome{Accepted: cb.Accepted}
+	rep.Agree = rep.KernelAccepts == rep.BpflabAccepts
+	if !rep.KernelAccepts || !rep.BpflabAccepts {
+		return rep, nil
 	}
-	if fns := nondeterministic(in.Spec.Insns); len(fns) > 0 {
+	fns := nondeterministic(spec.Insns)
+	if len(fns) > 0 {
 		rep.NotCompared = append(rep.NotCompared, fmt.Sprintf("retval, data_out, ctx_out and maps: the program calls %s, whose results differ between runs", strings.Join(fns, ", ")))
-		for _, o := range []*xcOutcome{&ck, &cb} {
-			o.Retval, o.Data, o.Ctx, o.Maps = "", "", "", nil
-		}
 	}
-	for i, m := range in.Spec.Maps {
-		if isPerCPU(m.Type) {
-			rep.NotCompared = append(rep.NotCompared, fmt.Sprintf("map %s: per-CPU values depend on the CPU the kernel ran the program on", mapLabel(i, m)))
-			delete(ck.Maps, mapLabel(i, m))
-			delete(cb.Maps, mapLabel(i, m))
+	for i := range s.inputs {
+		k, b := kernelRuns[i], bpflabRuns[i]
+		if crosscheckTamper != nil {
+			crosscheckTamper(&b)
 		}
+		// Compare copies with what cannot be compared left out; the
+		// report keeps both engines' full outcomes.
+		ck, cb := k.clone(), b.clone()
+		if len(fns) > 0 {
+			for _, o := range []*xcOutcome{&ck, &cb} {
+				o.Retval, o.Data, o.Ctx, o.Maps = "", "", "", nil
+			}
+		}
+		run := xcRun{Input: i + 1, Kernel: k, Bpflab: b, Diff: cmp.Diff(ck, cb)}
+		if run.Diff != "" {
+			rep.Agree = false
+		}
+		rep.Runs = append(rep.Runs, run)
 	}
-	rep.Diff = cmp.Diff(ck, cb)
-	rep.Agree = rep.Diff == ""
 	return rep, nil
 }
 
-// kernelOutcome loads and runs the program in the kernel. The string is
+// specWithSets returns a copy of spec for the kernel: its type, and its
+// maps with the --map-set entries added to their initial contents.
+func specWithSets(spec *asm.ProgramSpec, typ *ctx.ProgType, sets []mapSet) (*asm.ProgramSpec, error) {
+	c := *spec
+	if typ.Ctx != nil {
+		c.Type = typ.Name
+	}
+	c.Maps = make([]*asm.MapSpec, len(spec.Maps))
+	for i, m := range spec.Maps {
+		mc := *m
+		mc.Contents = append([]asm.MapEntry(nil), m.Contents...)
+		c.Maps[i] = &mc
+	}
+	for _, set := range sets {
+		i := slices.IndexFunc(c.Maps, func(m *asm.MapSpec) bool { return m.Name == set.Map })
+		if i < 0 {
+			continue // newVMRunner reports unknown names
+		}
+		m := c.Maps[i]
+		j := slices.IndexFunc(m.Contents, func(e asm.MapEntry) bool { return bytes.Equal(e.Key, set.Key) })
+		if j >= 0 {
+			m.Contents[j].Value = set.Value
+		} else {
+			m.Contents = append(m.Contents, asm.MapEntry{Key: set.Key, Value: set.Value})
+		}
+	}
+	return &c, nil
+}
+
+// kernelOutcomes loads the program into the kernel and runs every input,
+// on CPU 0 as bpflab does, with maps kept between inputs. The string is
 // the verifier's error line when it refused the program.
-func kernelOutcome(in *runInput) (xcOutcome, string, error) {
-	if in.Type == ctx.None {
-		r, err := kernel.RunSpecWithMemory(in.Spec, in.Mem)
+func kernelOutcomes(spec *asm.ProgramSpec, s *runSetup) ([]xcOutcome, string, error) {
+	if s.typ.Ctx == nil {
+		r, err := kernel.RunSpecWithMemory(spec, s.inputs[0])
 		if err != nil {
-			return xcOutcome{}, "", err
+			return nil, "", err
 		}
 		if !r.Accepted {
-			return xcOutcome{}, kernelErrLine(r.Result), nil
+			return nil, kernelErrLine(r.Result), nil
 		}
-		return xcOutcome{Accepted: true, Retval: fmt.Sprintf("%#x", r.R0), Data: hexOf(r.Mem), Maps: mapsOf(in.Spec.Maps, r.Maps)}, "", nil
+		return []xcOutcome{{Retval: fmt.Sprintf("%#x", r.R0), Data: hexOf(r.Mem), Maps: mapsOf(spec.Maps, r.Maps)}}, "", nil
 	}
-	p, err := kernel.Load(in.Spec, nil)
+	p, err := kernel.Load(spec, nil)
 	if err != nil {
-		return xcOutcome{}, "", err
+		return nil, "", err
 	}
 	defer p.Close()
 	if !p.Accepted {
-		return xcOutcome{}, kernelErrLine(p.Result), nil
+		return nil, kernelErrLine(p.Result), nil
 	}
-	o := xcOutcome{Accepted: true}
-	out, err := p.TestRun(kernel.RunInput{Data: in.Packet, Ctx: in.Ctx})
-	var errno syscall.Errno
-	switch {
-	case errors.As(err, &errno):
-		o.Err = "test run: " + errno.Error()
-		return o, "", nil
-	case err != nil:
-		return xcOutcome{}, "", err
+	var outs []xcOutcome
+	for _, in := range s.inputs {
+		var o xcOutcome
+		out, err := p.TestRun(kernel.RunInput{Data: in, Ctx: s.ctxIn, Pin: true})
+		var errno syscall.Errno
+		switch {
+		case errors.As(err, &errno):
+			o.Err = "test run: " + errno.Error()
+		case err != nil:
+			return nil, "", err
+		default:
+			o.Retval = fmt.Sprintf("%#x", out.Retval)
+			o.Data, o.Ctx, o.Maps = hexOf(out.Data), hexOf(out.Ctx), mapsOf(spec.Maps, out.Maps)
+		}
+		outs = append(outs, o)
 	}
-	o.Retval = fmt.Sprintf("%#x", out.Retval)
-	o.Data, o.Ctx, o.Maps = hexOf(out.Data), hexOf(out.Ctx), mapsOf(in.Spec.Maps, out.Maps)
-	return o, "", nil
+	return outs, "", nil
 }
 
 func kernelErrLine(r kernel.Result) string {
@@ -197,65 +254,56 @@ func kernelErrLine(r kernel.Result) string {
 	return s
 }
 
-// bpflabOutcome runs the program in bpflab's interpreter the way the kernel
-// runs it. The string says why bpflab refused the program.
-func bpflabOutcome(in *runInput, budget int) (xcOutcome, string) {
-	prog, err := vm.Prepare(in.Spec.Insns)
-	if err != nil {
-		return xcOutcome{}, err.Error()
+// bpflabOutcomes runs every input in bpflab's interpreter the way the
+// kernel runs it (run's vmRunner). The string says why bpflab refused the
+// program: its verifier (when one is linked in and verify is set) or its
+// interpreter's decoder.
+func bpflabOutcomes(s *runSetup, spec *asm.ProgramSpec, verify bool) ([]xcOutcome, string) {
+	if verifyHook != nil && verify {
+		if err := verifyHook(s.lp.Spec, s.typ); err != nil {
+			return nil, err.Error()
+		}
 	}
-	o := xcOutcome{Accepted: true}
 	cpus, err := kernel.PossibleCPUs()
 	if err != nil {
 		cpus = 1
 	}
-	var maps []vm.Map
-	for i, ms := range in.Spec.Maps {
-		m, err := vm.NewMap(ms, vm.MapOptions{CPUs: cpus})
-		if err != nil {
-			o.Err = fmt.Sprintf("map %s: %v", mapLabel(i, ms), err)
-			return o, ""
-		}
-		maps = append(maps, m)
-	}
-	var env *vm.Env
-	var pr *vm.PacketRun
-	if in.Type == ctx.None {
-		env = vm.NewPlainEnv(in.Mem)
-	} else {
-		env, pr, err = vm.NewPacketEnv(in.Type, in.Packet, in.Ctx)
-		var errno syscall.Errno
-		if errors.As(err, &errno) {
-			o.Err = "test run: " + errno.Error()
-			return o, ""
-		} else if err != nil {
-			o.Err = "test run: " + err.Error()
-			return o, ""
-		}
-	}
-	env.Maps = maps
-	env.Budget = budget
-	res, err := prog.Run(env)
+	r, err := newVMRunner(s.lp, s.typ, s.sets, cpus)
 	if err != nil {
-		o.Err = "run: " + err.Error()
-		return o, ""
+		return nil, err.Error()
 	}
-	if pr != nil {
-		data, ctxOut := pr.Run.Finish()
-		o.Retval = fmt.Sprintf("%#x", uint32(res.R0))
-		o.Data, o.Ctx = hexOf(data), hexOf(ctxOut)
-	} else {
-		o.Retval = fmt.Sprintf("%#x", res.R0)
-		o.Data = hexOf(env.Mem.Table()[env.R1>>32].Data)
-	}
-	entries := make([][]asm.MapEntry, len(maps))
-	for i, m := range maps {
-		if d, ok := m.(vm.Dumper); ok {
-			entries[i] = d.Entries()
+	var outs []xcOutcome
+	for _, in := range s.inputs {
+		res := r.run(in, s.ctxIn, 1)
+		var o xcOutcome
+		var errno syscall.Errno
+		switch {
+		case errors.As(res.Err, &errno):
+			o.Err = "test run: " + errno.Error()
+		case res.Err != nil:
+			o.Err = "run: " + res.Err.Error()
+		default:
+			if s.typ.Ctx != nil {
+				o.Retval = fmt.Sprintf("%#x", uint32(res.Retval))
+			} else {
+				o.Retval = fmt.Sprintf("%#x", res.Retval)
+			}
+			o.Data, o.Ctx = hexOf(res.DataOut), hexOf(res.CtxOut)
+			// The maps of the program, by their place in its spec.
+			dumps := r.dumpMaps()
+			entries := make([][]asm.MapEntry, len(spec.Maps))
+			for i, m := range spec.Maps {
+				for _, d := range dumps {
+					if d.Name == m.Name {
+						entries[i] = d.Entries
+					}
+				}
+			}
+			o.Maps = mapsOf(spec.Maps, entries)
 		}
+		outs = append(outs, o)
 	}
-	o.Maps = mapsOf(in.Spec.Maps, entries)
-	return o, ""
+	return outs, ""
 }
 
 // nondeterministic names the helpers a program calls whose results differ
@@ -282,15 +330,6 @@ func nondeterministic(p asm.Program) []string {
 		}
 	}
 	return out
-}
-
-func isPerCPU(t asm.MapType) bool {
-	switch t {
-	case asm.BPF_MAP_TYPE_PERCPU_HASH, asm.BPF_MAP_TYPE_PERCPU_ARRAY, asm.BPF_MAP_TYPE_LRU_PERCPU_HASH,
-		asm.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
-		return true
-	}
-	return false
 }
 
 func mapLabel(i int, m *asm.MapSpec) string {
@@ -329,44 +368,59 @@ func hexOf(b []byte) string { return hex.EncodeToString(b) }
 
 func printCrosscheck(w io.Writer, rep *xcReport) {
 	fmt.Fprintf(w, "program: %s (type %s)\n", rep.Program, rep.Type)
-	side := func(name string, o xcOutcome, errLine string) {
-		switch {
-		case !o.Accepted:
-			fmt.Fprintf(w, "%-7s refuses: %s\n", name+":", errLine)
-		case o.Err != "":
-			fmt.Fprintf(w, "%-7s %s\n", name+":", o.Err)
-		default:
-			fmt.Fprintf(w, "%-7s retval %s", name+":", o.Retval)
-			if o.Data != "" {
-				fmt.Fprintf(w, ", data_out %s", o.Data)
-			}
-			if o.Ctx != "" {
-				fmt.Fprintf(w, ", ctx_out %s", o.Ctx)
-			}
-			fmt.Fprintln(w)
-			names := make([]string, 0, len(o.Maps))
-			for n := range o.Maps {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				entries := o.Maps[n]
-				more := ""
-				if len(entries) > 8 {
-					entries, more = entries[:8], fmt.Sprintf(" … (%d entries)", len(o.Maps[n]))
-				}
-				fmt.Fprintf(w, "        map %s: {%s}%s\n", n, strings.Join(entries, " "), more)
-			}
+	verdict := func(name string, ok bool, why string) {
+		if ok {
+			fmt.Fprintf(w, "%-7s accepts\n", name+":")
+		} else {
+			fmt.Fprintf(w, "%-7s refuses: %s\n", name+":", why)
 		}
 	}
-	side("kernel", rep.Kernel, rep.KernelError)
-	side("bpflab", rep.Bpflab, rep.BpflabError)
+	verdict("kernel", rep.KernelAccepts, rep.KernelError)
+	verdict("bpflab", rep.BpflabAccepts, rep.BpflabError)
+	side := func(name string, o xcOutcome) {
+		if o.Err != "" {
+			fmt.Fprintf(w, "  %-7s %s\n", name+":", o.Err)
+			return
+		}
+		fmt.Fprintf(w, "  %-7s retval %s", name+":", o.Retval)
+		if o.Data != "" {
+			fmt.Fprintf(w, ", data_out %s", o.Data)
+		}
+		if o.Ctx != "" {
+			fmt.Fprintf(w, ", ctx_out %s", o.Ctx)
+		}
+		fmt.Fprintln(w)
+		names := make([]string, 0, len(o.Maps))
+		for n := range o.Maps {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			entries := o.Maps[n]
+			more := ""
+			if len(entries) > 8 {
+				entries, more = entries[:8], fmt.Sprintf(" … (%d entries)", len(o.Maps[n]))
+			}
+			fmt.Fprintf(w, "          map %s: {%s}%s\n", n, strings.Join(entries, " "), more)
+		}
+	}
+	for _, r := range rep.Runs {
+		fmt.Fprintf(w, "input %d:\n", r.Input)
+		side("kernel", r.Kernel)
+		side("bpflab", r.Bpflab)
+		if r.Diff != "" {
+			fmt.Fprintf(w, "  differ (-kernel +bpflab):\n%s", r.Diff)
+		}
+	}
 	for _, n := range rep.NotCompared {
 		fmt.Fprintf(w, "not compared: %s\n", n)
 	}
-	if rep.Agree {
+	switch {
+	case rep.Agree:
 		fmt.Fprintln(w, "agree")
-		return
+	case rep.KernelAccepts != rep.BpflabAccepts:
+		fmt.Fprintln(w, "differ: the verdicts")
+	default:
+		fmt.Fprintln(w, "differ")
 	}
-	fmt.Fprintf(w, "differ (-kernel +bpflab):\n%s", rep.Diff)
 }

@@ -25,8 +25,13 @@ func TestKernelCrosscheck(t *testing.T) {
 		{"plain program with memory", []string{"--mem", "11 22 33", plain}, 0,
 			[]string{"kernel: retval 0x33220000000003, data_out 5a2233", "agree"}},
 		{"xdp packet length", []string{"--type", "xdp", "--packet", ipv4TCP, pktLen}, 0, []string{"retval 0x36", "agree"}},
-		{"xdp with ctx_in", []string{"--type", "xdp", "--packet", ipv4TCP, "--ctx", "000000003600000000000000", pktLen}, 0,
-			[]string{"ctx_out 000000003600000000000000", "agree"}},
+		{"xdp with ctx_in", []string{"--type", "xdp", "--packet", ipv4TCP, "--ctx", "data_end=54,ingress_ifindex=1", pktLen}, 0,
+			[]string{"ctx_out 000000003600000000000000010000000000000000000000", "agree"}},
+		{"sched_act with ctx_in and two packets", []string{"--type", "sched_act", "--packet", ipv4TCP, "--packet", ipv4TCP,
+			"--ctx", "mark=3,priority=9,cb[1]=77", "../../testdata/progs/tc_count.o"}, 0, []string{"input 2:", "agree"}},
+		{"per-CPU array on CPU 0", []string{"--packet", ipv4TCP, "--prog", "count_ingress", "../../testdata/progs/cgroup_skb_count.o"}, 0,
+			[]string{"map bytes: {", "agree"}},
+		{"pcap input", []string{"--pcap", "../../testdata/pcap/parity.pcap", "../../testdata/progs/xdp_parse_vlan.o"}, 0, []string{"input 3:", "agree"}},
 		{"short packet refused by both", []string{"--type", "xdp", "--packet", "0001", pktLen}, 0,
 			[]string{"kernel: test run: invalid argument", "agree"}},
 		{"hash map with --map-set", []string{"--packet", ipv4TCP, "--map-set", "proto_count:06000000=01000000000000000200000000000000",
@@ -37,7 +42,7 @@ func TestKernelCrosscheck(t *testing.T) {
 			[]string{"not compared: retval, data_out, ctx_out and maps: the program calls bpf_get_prandom_u32", "agree"}},
 		// bpflab has no verifier yet: the kernel's refusal is a difference.
 		{"kernel refuses, bpflab runs", []string{noR0}, 1,
-			[]string{"kernel: refuses: insn 1: R0 !read_ok (permission denied)", "- Accepted: false,", "+ Accepted: true,"}},
+			[]string{"kernel: refuses: insn 1: R0 !read_ok (permission denied)", "bpflab: accepts", "differ: the verdicts"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +81,8 @@ func TestKernelCrosscheckReportsDifference(t *testing.T) {
 	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, out.String())
 	}
-	if code != 1 || rep.Agree || rep.Kernel.Retval != "0x36" || rep.Bpflab.Retval != "0x99" || !strings.HasPrefix(rep.Kernel.Data, "07") {
+	if code != 1 || rep.Agree || len(rep.Runs) != 1 || rep.Runs[0].Kernel.Retval != "0x36" || rep.Runs[0].Bpflab.Retval != "0x99" ||
+		!strings.HasPrefix(rep.Runs[0].Kernel.Data, "07") {
 		t.Errorf("exit %d, report %+v", code, rep)
 	}
 }
@@ -85,4 +91,18 @@ func TestKernelCrosscheckReportsDifference(t *testing.T) {
 // purpose) into one space, so tests can look for diff lines.
 func squeeze(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\u00a0' }), " ")
+}
+
+// TestKernelCrosscheckFindsXDPFrags pins a difference crosscheck found: an
+// XDP ctx_in without data_end puts the packet in fragments, which the
+// kernel runs and bpflab does not support.
+func TestKernelCrosscheckFindsXDPFrags(t *testing.T) {
+	kerneltest.Require(t)
+	prog := writeProg(t, "len.s", "r0 = *(u32 *)(r1 + 4)\nr2 = *(u32 *)(r1 + 0)\nr0 -= r2\nexit\n")
+	var out, errb strings.Builder
+	code := run([]string{"crosscheck", "--type", "xdp", "--packet", ipv4TCP, "--ctx", "ingress_ifindex=1", prog}, &out, &errb)
+	if text := squeeze(out.String()); code != 1 || !strings.Contains(text, "kernel: retval 0x0") ||
+		!strings.Contains(text, "bpflab: test run: operation not supported") {
+		t.Errorf("exit %d:\n%s%s", code, out.String(), errb.String())
+	}
 }

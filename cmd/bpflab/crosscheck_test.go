@@ -29,9 +29,10 @@ func TestCrosscheckWithoutKernel(t *testing.T) {
 		want string
 	}{
 		{[]string{"crosscheck", prog}, "bpflab crosscheck: bpf() is not available: simulated for the test\n"},
-		{[]string{"crosscheck", "--type", "xdp", "--mem", "00", prog}, "--mem is for plain programs"},
-		{[]string{"crosscheck", "--packet", "00", prog}, "--packet and --ctx need a program type"},
-		{[]string{"crosscheck", "--map-set", "m:00=00", prog}, `no map "m"`},
+		{[]string{"crosscheck", "--type", "xdp", "--mem", "00", prog}, "--mem is for program type none"},
+		{[]string{"crosscheck", "--packet", "00", prog}, "program type none takes --mem"},
+		{[]string{"crosscheck", "--type", "xdp", prog}, "no packet"},
+		{[]string{"crosscheck", "--map-set", "m:00", prog}, "want NAME:KEYHEX=VALUEHEX"},
 		{[]string{"crosscheck", "--type", "nosuch", prog}, "nosuch"},
 	} {
 		var out, errb strings.Builder

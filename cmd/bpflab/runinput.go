@@ -1,210 +1,134 @@
 package main
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
-	"github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/ctx"
 	"github.com/spf13/pflag"
 )
 
-// runFlags are the inputs of a program run, shared by the commands that
-// run programs (crosscheck, and run): which program, its type, and the
-// packet, context, memory and map contents it starts with.
-type runFlags struct {
-	typ, prog, section       string
-	packet, packetFile, ctxH string
-	mem                      string
-	mapSets                  []string
+// inputFlags are run's program and input flags, for commands that take the
+// same arguments as run (crosscheck). The parsing helpers themselves
+// (loadProgram, parseHexArg, readPcapFile, parseCtxFields, parseMapSet,
+// parseMapDecl) are run's, in inputs.go.
+type inputFlags struct {
+	section, prog, typ     *string
+	packets                *[]string
+	packetFile, pcap       *string
+	mem, memFile, ctxField *string
+	mapSets, mapDecls      *[]string
 }
 
-// addRunFlags registers the run input flags on fs.
-func addRunFlags(fs *pflag.FlagSet) *runFlags {
-	f := &runFlags{}
-	fs.StringVar(&f.typ, "type", "", "program type (xdp, sched_cls, socket_filter, cgroup_skb, none, …); default: the ELF section's, else none")
-	fs.StringVar(&f.prog, "prog", "", "ELF input: the program called `NAME`")
-	fs.StringVar(&f.section, "section", "", "ELF input: the program of section `SEC`")
-	fs.StringVar(&f.packet, "packet", "", "packet (data_in) as `HEX`")
-	fs.StringVar(&f.packetFile, "packet-file", "", "packet (data_in) read from `FILE`")
-	fs.StringVar(&f.ctxH, "ctx", "", "context (ctx_in) as `HEX`")
-	fs.StringVar(&f.mem, "mem", "", "memory as `HEX` for type none (r1 points at it, r2 is its length)")
-	fs.StringArrayVar(&f.mapSets, "map-set", nil, "set a map entry before the run: `MAP:KEYHEX=VALUEHEX` (MAP is a name or an index; repeatable)")
-	return f
+func addInputFlags(fs *pflag.FlagSet) *inputFlags {
+	return &inputFlags{
+		section:    fs.String("section", "", "ELF input: the program of section `SEC`"),
+		prog:       fs.String("prog", "", "ELF input: the program called `NAME`"),
+		typ:        fs.String("type", "", "program type: socket_filter, sched_cls, sched_act, cgroup_skb, xdp or none (default: the object's, else none)"),
+		packets:    fs.StringArray("packet", nil, "a packet as `HEX` (repeatable)"),
+		packetFile: fs.String("packet-file", "", "a packet: raw bytes or hex text in `FILE`"),
+		pcap:       fs.String("pcap", "", "one run per packet of the pcap `FILE`"),
+		mem:        fs.String("mem", "", "type none: the memory r1 points to, as `HEX` (r2 holds its length)"),
+		memFile:    fs.String("mem-file", "", "type none: the memory, raw bytes in `FILE`"),
+		ctxField:   fs.String("ctx", "", "context fields to pass as ctx_in, e.g. `mark=7,priority=3,cb[0]=1`"),
+		mapSets:    fs.StringArray("map-set", nil, "store a map entry before the runs, `NAME:KEYHEX=VALUEHEX`; repeatable"),
+		mapDecls:   fs.StringArray("map", nil, "declare a map of a program without directives, `\"NAME TYPE KEY VALUE MAX\"` in order of first use; repeatable"),
+	}
 }
 
-// runInput is a program with everything it runs on.
-type runInput struct {
-	Name string // the input file, for messages
-	Spec *asm.ProgramSpec
-	Type *ctx.ProgType // ctx.None for plain programs
-	// Packet and Ctx are data_in and ctx_in (Ctx nil when not given).
-	Packet, Ctx []byte
-	// Mem is the memory of a plain program.
-	Mem []byte
+// runSetup is a loaded program with its type and inputs.
+type runSetup struct {
+	lp     *loadedProgram
+	typ    *ctx.ProgType
+	inputs [][]byte // packets, or the memory of a plain program
+	ctxIn  []byte
+	sets   []mapSet
 }
 
-// load reads the program file named by arg ("-" for standard input) and
-// the inputs the flags give. The spec's maps get the --map-set entries
-// added to their Contents (on copies: the parsed collection is not shared).
-func (f *runFlags) load(arg string) (*runInput, error) {
-	data, name, err := readInput(arg)
+// load reads the program named by arg and the inputs, as run does.
+func (f *inputFlags) load(arg string) (*runSetup, error) {
+	lp, err := loadProgram(arg, *f.prog, *f.section)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := readProgramSpec(data, name, f.prog, f.section)
-	if err != nil {
+	for _, d := range *f.mapDecls {
+		fl := strings.Fields(d)
+		if len(fl) < 5 || len(fl) > 6 {
+			return nil, fmt.Errorf("--map %q: want \"NAME TYPE KEY VALUE MAX [FLAGS]\"", d)
+		}
+		m, err := parseMapDecl(fl)
+		if err != nil {
+			return nil, fmt.Errorf("--map: %w", err)
+		}
+		lp.Spec.Maps = append(lp.Spec.Maps, m)
+		lp.Coll.Maps = append(lp.Coll.Maps, m)
+	}
+	s := &runSetup{lp: lp}
+	if s.typ, err = ctx.ForType(firstOf(*f.typ, lp.Spec.Type, "none")); err != nil {
 		return nil, err
 	}
-	in := &runInput{Name: name, Spec: spec}
-	typ := f.typ
-	if typ == "" {
-		typ = spec.Type
+	for _, m := range *f.mapSets {
+		ms, err := parseMapSet(m)
+		if err != nil {
+			return nil, err
+		}
+		s.sets = append(s.sets, ms)
 	}
-	if in.Type, err = ctx.ForType(typ); err != nil {
-		return nil, err
+	if s.typ.Ctx == nil {
+		if len(*f.packets) > 0 || *f.pcap != "" || *f.packetFile != "" || *f.ctxField != "" {
+			return nil, fmt.Errorf("program type none takes --mem or --mem-file, not packets or a context (choose a packet type with --type)")
+		}
+		var mem []byte
+		switch {
+		case *f.mem != "":
+			if mem, err = parseHexArg(*f.mem); err != nil {
+				return nil, fmt.Errorf("--mem: %w", err)
+			}
+		case *f.memFile != "":
+			if mem, err = os.ReadFile(*f.memFile); err != nil {
+				return nil, err
+			}
+		}
+		s.inputs = [][]byte{mem}
+		return s, nil
 	}
-	if in.Type != ctx.None {
-		in.Spec.Type = in.Type.Name
+	if *f.mem != "" || *f.memFile != "" {
+		return nil, fmt.Errorf("--mem is for program type none; %s programs take --packet, --packet-file or --pcap", s.typ.Name)
 	}
-	if f.packet != "" && f.packetFile != "" {
-		return nil, fmt.Errorf("give --packet or --packet-file, not both")
-	}
-	if f.packet != "" {
-		if in.Packet, err = parseHex([]byte(f.packet)); err != nil {
+	for _, p := range *f.packets {
+		b, err := parseHexArg(p)
+		if err != nil {
 			return nil, fmt.Errorf("--packet: %w", err)
 		}
+		s.inputs = append(s.inputs, b)
 	}
-	if f.packetFile != "" {
-		if in.Packet, err = os.ReadFile(f.packetFile); err != nil {
+	if *f.packetFile != "" {
+		b, err := os.ReadFile(*f.packetFile)
+		if err != nil {
+			return nil, err
+		}
+		if isHexText(b) {
+			if b, err = parseHex(b); err != nil {
+				return nil, fmt.Errorf("%s: %w", *f.packetFile, err)
+			}
+		}
+		s.inputs = append(s.inputs, b)
+	}
+	if *f.pcap != "" {
+		pkts, err := readPcapFile(*f.pcap)
+		if err != nil {
+			return nil, err
+		}
+		s.inputs = append(s.inputs, pkts...)
+	}
+	if len(s.inputs) == 0 {
+		return nil, fmt.Errorf("no packet: give --packet, --packet-file or --pcap")
+	}
+	if *f.ctxField != "" {
+		if s.ctxIn, err = parseCtxFields(*f.ctxField, s.typ); err != nil {
 			return nil, err
 		}
 	}
-	if f.ctxH != "" {
-		if in.Ctx, err = parseHex([]byte(f.ctxH)); err != nil {
-			return nil, fmt.Errorf("--ctx: %w", err)
-		}
-	}
-	if f.mem != "" {
-		if in.Mem, err = parseHex([]byte(f.mem)); err != nil {
-			return nil, fmt.Errorf("--mem: %w", err)
-		}
-	}
-	switch {
-	case in.Type == ctx.None && (in.Packet != nil || in.Ctx != nil):
-		return nil, fmt.Errorf("--packet and --ctx need a program type with a context (--type); plain programs take --mem")
-	case in.Type != ctx.None && in.Mem != nil:
-		return nil, fmt.Errorf("--mem is for plain programs (--type none); %s programs take --packet", in.Type.Name)
-	}
-	// Copy the maps so that --map-set changes only this run's spec.
-	maps := make([]*asm.MapSpec, len(spec.Maps))
-	for i, m := range spec.Maps {
-		c := *m
-		c.Contents = append([]asm.MapEntry(nil), m.Contents...)
-		maps[i] = &c
-	}
-	in.Spec.Maps = maps
-	for _, s := range f.mapSets {
-		if err := applyMapSet(maps, s); err != nil {
-			return nil, fmt.Errorf("--map-set %s: %w", s, err)
-		}
-	}
-	return in, nil
-}
-
-// readProgramSpec reads a program in any format: an ELF object (choose
-// with progName or section when it has several), hex text, raw slots, or
-// assembler text in any syntax asm detects.
-func readProgramSpec(data []byte, name, progName, section string) (*asm.ProgramSpec, error) {
-	if asm.IsELF(data) {
-		coll, err := asm.ParseELF(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		var match []*asm.ProgramSpec
-		var all []string
-		for _, p := range coll.Programs {
-			all = append(all, p.Name+" ("+p.Section+")")
-			if (progName == "" || p.Name == progName) && (section == "" || p.Section == section) {
-				match = append(match, p)
-			}
-		}
-		switch len(match) {
-		case 1:
-			return match[0], nil
-		case 0:
-			return nil, fmt.Errorf("%s: no such program; it has: %s", name, strings.Join(all, ", "))
-		default:
-			return nil, fmt.Errorf("%s: %d programs; choose one with --prog or --section: %s", name, len(match), strings.Join(all, ", "))
-		}
-	}
-	if progName != "" || section != "" {
-		return nil, fmt.Errorf("--prog and --section select programs of an ELF object; %s is not one", name)
-	}
-	var prog asm.Program
-	var err error
-	switch {
-	case isHexText(data):
-		var b []byte
-		if b, err = parseHex(data); err == nil {
-			prog, err = asm.Decode(b, binary.LittleEndian)
-		}
-	case isText(data):
-		prog, err = asm.Assemble(data, name, asm.SyntaxAuto)
-	default:
-		prog, err = asm.Decode(data, binary.LittleEndian)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(prog) == 0 {
-		return nil, fmt.Errorf("%s: no instructions", name)
-	}
-	return &asm.ProgramSpec{Name: "prog", Insns: prog}, nil
-}
-
-// applyMapSet adds one MAP:KEYHEX=VALUEHEX entry to the map's contents,
-// replacing an entry with the same key.
-func applyMapSet(maps []*asm.MapSpec, s string) error {
-	ref, kv, ok := strings.Cut(s, ":")
-	k, v, ok2 := strings.Cut(kv, "=")
-	if !ok || !ok2 {
-		return fmt.Errorf("want MAP:KEYHEX=VALUEHEX")
-	}
-	var m *asm.MapSpec
-	for i, c := range maps {
-		if c.Name == ref || strconv.Itoa(i) == ref {
-			m = c
-		}
-	}
-	if m == nil {
-		names := make([]string, len(maps))
-		for i, c := range maps {
-			names[i] = strconv.Itoa(i) + "=" + c.Name
-		}
-		return fmt.Errorf("no map %q (the program has: %s)", ref, strings.Join(names, ", "))
-	}
-	key, err := parseHex([]byte(k))
-	if err != nil {
-		return fmt.Errorf("key: %w", err)
-	}
-	val, err := parseHex([]byte(v))
-	if err != nil {
-		return fmt.Errorf("value: %w", err)
-	}
-	if len(key) != int(m.KeySize) || len(val) != int(m.ValueSize) {
-		return fmt.Errorf("map %s takes %d-byte keys and %d-byte values, got %d and %d", m.Name, m.KeySize, m.ValueSize, len(key), len(val))
-	}
-	for i, e := range m.Contents {
-		if bytes.Equal(e.Key, key) {
-			m.Contents[i].Value = val
-			return nil
-		}
-	}
-	m.Contents = append(m.Contents, asm.MapEntry{Key: key, Value: val})
-	return nil
+	return s, nil
 }
