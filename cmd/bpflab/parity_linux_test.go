@@ -64,6 +64,10 @@ var parityCases = []parityCase{
 	{file: "xdp_count.s"},
 	{file: "tc_redirect.s"},
 	{file: "tc_redirect.s", typ: "sched_act", ctx: "priority=2,tstamp=77,hwtstamp=3"},
+	{file: "tc_helpers.s", ctx: "mark=1"},
+	{file: "tc_helpers.s", typ: "sched_act"},
+	{file: "xdp_helpers.s"},
+	{file: "xdp_helpers.s", ctx: "data=8,ingress_ifindex=1", xdpEnd: true},
 	{file: "tc_maps.o", sets: []string{"routes:180000000a000000=01000000", "routes:20000000c0a80101=02000000", "routes:080000000a000000=03000000"}},
 }
 
