@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"errors"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -247,4 +248,30 @@ func TestKernelPinnedRunPerCPU(t *testing.T) {
 			t.Errorf("after a run pinned to CPU %d (-want +got):\n%s", cpu, d)
 		}
 	}
+}
+
+// TestKernelLoadELF loads every program of the clang-built objects in
+// testdata/progs, maps and all: the kernel accepts each.
+func TestKernelLoadELF(t *testing.T) {
+	requireKernel(t)
+	objs, err := filepath.Glob("../testdata/progs/*.o")
+	if err != nil || len(objs) == 0 {
+		t.Fatalf("no objects in ../testdata/progs (%v)", err)
+	}
+	n := 0
+	for _, obj := range objs {
+		coll, err := asm.LoadCollection(obj)
+		if err != nil {
+			t.Errorf("%s: %v", obj, err)
+			continue
+		}
+		for _, spec := range coll.Programs {
+			p := load(t, spec, nil)
+			if !p.Accepted {
+				t.Errorf("%s: %s (%s): rejected at insn %d: %s", obj, spec.Name, spec.Type, p.Insn, p.ErrorLine)
+			}
+			n++
+		}
+	}
+	t.Logf("%d programs of %d objects loaded", n, len(objs))
 }

@@ -123,3 +123,20 @@ func (p *Program) TestRun(in RunInput) (*RunOutput, error) {
 	}
 	return out, nil
 }
+
+// CPUDependent reports whether what a program leaves behind depends on the
+// CPU it runs on: it has per-CPU maps or asks for the CPU's number. Such
+// runs are worth pinning (RunInput.Pin); others need not wait for a CPU.
+func CPUDependent(spec *asm.ProgramSpec) bool {
+	for _, m := range spec.Maps {
+		if (&Map{Spec: m}).perCPU() {
+			return true
+		}
+	}
+	for _, ins := range spec.Insns {
+		if ins.IsHelperCall() && (ins.Imm == int32(asm.BPF_FUNC_get_smp_processor_id) || ins.Imm == int32(asm.BPF_FUNC_get_numa_node_id)) {
+			return true
+		}
+	}
+	return false
+}

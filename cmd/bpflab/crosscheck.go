@@ -205,9 +205,10 @@ func specWithSets(spec *asm.ProgramSpec, typ *ctx.ProgType, sets []mapSet) (*asm
 	return &c, nil
 }
 
-// kernelOutcomes loads the program into the kernel and runs every input,
-// on CPU 0 as bpflab does, with maps kept between inputs. The string is
-// the verifier's error line when it refused the program.
+// kernelOutcomes loads the program into the kernel and runs every input
+// (on CPU 0, as bpflab does, when the outcome depends on the CPU), with
+// maps kept between inputs. The string is the verifier's error line when
+// it refused the program.
 func kernelOutcomes(spec *asm.ProgramSpec, s *runSetup) ([]xcOutcome, string, error) {
 	if s.typ.Ctx == nil {
 		r, err := kernel.RunSpecWithMemory(spec, s.inputs[0])
@@ -228,9 +229,10 @@ func kernelOutcomes(spec *asm.ProgramSpec, s *runSetup) ([]xcOutcome, string, er
 		return nil, kernelErrLine(p.Result), nil
 	}
 	var outs []xcOutcome
+	pin := kernel.CPUDependent(spec)
 	for _, in := range s.inputs {
 		var o xcOutcome
-		out, err := p.TestRun(kernel.RunInput{Data: in, Ctx: s.ctxIn, Pin: true})
+		out, err := p.TestRun(kernel.RunInput{Data: in, Ctx: s.ctxIn, Pin: pin})
 		var errno syscall.Errno
 		switch {
 		case errors.As(err, &errno):

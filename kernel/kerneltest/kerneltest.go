@@ -38,6 +38,50 @@ func Require(t testing.TB) {
 	}
 }
 
+// RequireISA skips t unless the kernel loads the ISA extension (a name of
+// kernel.ISAProbes, e.g. "sdiv/smod (v4)"). A kernel without it is a
+// legitimate reason to skip, so this skips even under
+// BPFLAB_REQUIRE_KERNEL=1.
+func RequireISA(t testing.TB, name string) {
+	t.Helper()
+	s := support(t)
+	if !s.HasISA(name) {
+		t.Skipf("kernel %s does not support %s", s.Release, name)
+	}
+}
+
+// RequireProgType skips t unless the kernel supports the program type.
+func RequireProgType(t testing.TB, name string) {
+	t.Helper()
+	s := support(t)
+	if !s.HasProgType(name) {
+		t.Skipf("kernel %s does not support program type %s", s.Release, name)
+	}
+}
+
+// RequireHelper skips t unless programs of the type may call fn.
+func RequireHelper(t testing.TB, progType string, fn asm.Func) {
+	t.Helper()
+	Require(t)
+	h, err := kernel.Helpers(progType)
+	if err != nil {
+		t.Fatalf("kernel: %v", err)
+	}
+	if !h.Has(fn) {
+		t.Skipf("kernel does not let %s programs call %v", progType, fn)
+	}
+}
+
+func support(t testing.TB) *kernel.Support {
+	t.Helper()
+	Require(t)
+	s, err := kernel.Probe()
+	if err != nil {
+		t.Fatalf("kernel: %v", err)
+	}
+	return s
+}
+
 // Case is one input to run a program with.
 type Case struct {
 	Name  string
@@ -79,8 +123,10 @@ type Results struct {
 
 // Run calls Require, loads spec with opts and runs every case, each
 // starting from the spec's initial map contents unless the case sets its
-// own. Failures to use the kernel fail t; a rejected program is a normal
-// result (Verdict.Accepted false, no Runs).
+// own. Programs whose results depend on the CPU (kernel.CPUDependent) run
+// on CPU 0, as bpflab's engines do, unless the case pins another CPU or
+// asks for RunOnCPU. Failures to use the kernel fail t; a rejected
+// program is a normal result (Verdict.Accepted false, no Runs).
 func Run(t testing.TB, spec *asm.ProgramSpec, opts *kernel.LoadOptions, cases []Case) *Results {
 	t.Helper()
 	Require(t)
@@ -96,6 +142,7 @@ func Run(t testing.TB, spec *asm.ProgramSpec, opts *kernel.LoadOptions, cases []
 	if !p.Accepted {
 		return res
 	}
+	pin := kernel.CPUDependent(spec)
 	initial := make([][]asm.MapEntry, len(spec.Maps))
 	for i, m := range spec.Maps {
 		initial[i] = m.Contents
@@ -104,6 +151,9 @@ func Run(t testing.TB, spec *asm.ProgramSpec, opts *kernel.LoadOptions, cases []
 		in := c.Input
 		if in.Maps == nil && len(initial) > 0 {
 			in.Maps = initial
+		}
+		if pin && !in.Pin && in.Flags&kernel.RunOnCPU == 0 {
+			in.Pin, in.CPU = true, 0
 		}
 		out, err := p.TestRun(in)
 		if err != nil {

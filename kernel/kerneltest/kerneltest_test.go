@@ -108,3 +108,19 @@ func TestRunAgainstKernel(t *testing.T) {
 		t.Errorf("Diff does not report a different retval:\n%s", d)
 	}
 }
+
+func TestRequireFeatures(t *testing.T) {
+	RequireISA(t, "gotol (v4)")
+	RequireProgType(t, "sched_cls")
+	RequireHelper(t, "sched_cls", asm.BPF_FUNC_skb_load_bytes)
+	// callx is not in the kernel's ISA: the test must skip, not fail.
+	f := runFake(func(tb testing.TB) { RequireISA(tb, "callx") })
+	if !f.skipped || !strings.Contains(f.msg, "does not support callx") {
+		t.Errorf("RequireISA(callx): skipped=%v failed=%v %q", f.skipped, f.failed, f.msg)
+	}
+}
+
+func (f *fakeTB) Skipf(format string, args ...any) {
+	f.skipped, f.msg = true, fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
