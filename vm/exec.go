@@ -15,7 +15,7 @@ const (
 // exec is the interpreter's hot loop: it runs the common instructions
 // (ALU, jumps, loads, stores, lddw) from pc on, with the registers in m.r,
 // and returns at the first instruction it does not run itself, at a fault,
-// or when a taken jump finds m.steps >= limit. It makes no calls on its
+// or when a taken jump finds the step count at limit. It makes no calls on its
 // common paths, so the compiler keeps pc and the code slice in registers.
 //
 // Steps are not counted one by one: a straight-line run from start to pc
@@ -29,12 +29,13 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 	r := &m.r
 	regions := m.env.Mem.regions // helpers, which can grow the table, run outside exec
 	start := pc
+	steps := m.steps // kept in a register; written back on return
 	var accErr string
 	var accAddr uint64
 	var accSize int
 	for {
 		if uint(pc) >= uint(len(code)) {
-			m.steps += pc - start
+			m.steps = steps + pc - start
 			return pc, stopEnd
 		}
 		in := &code[pc]
@@ -484,16 +485,17 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 			pc++    // skip the second slot,
 			start++ // which is not an instruction of its own
 		default:
-			m.steps += pc - start
+			m.steps = steps + pc - start
 			return pc, stopOther
 		}
 		continue
 
 	jump:
-		m.steps += pc - start
+		steps += pc - start
 		pc = int(in.off)
 		start = pc
-		if m.steps >= limit {
+		if steps >= limit {
+			m.steps = steps
 			return pc, stopLimit
 		}
 		continue
@@ -502,7 +504,7 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 		// No calls here: exec must make none, or the compiler would keep
 		// its loop state in memory. loop builds the error (or serves a
 		// context access, ctxaccess.go).
-		m.steps += pc - start
+		m.steps = steps + pc - start
 		m.acc = access{op: accErr, addr: accAddr, size: accSize}
 		return pc, stopFault
 	}
