@@ -32,9 +32,6 @@ const (
 	FaultBudget
 	// FaultCallDepth: more than MaxCallFrames nested bpf-to-bpf calls.
 	FaultCallDepth
-	// FaultStack: the frame pointer was written, or a call went through a
-	// value that is not a helper id (callx).
-	FaultStack
 )
 
 var faultNames = [...]string{
@@ -47,7 +44,6 @@ var faultNames = [...]string{
 	FaultHelper:        "helper failed",
 	FaultBudget:        "step budget exhausted",
 	FaultCallDepth:     "call depth exceeded",
-	FaultStack:         "bad stack use",
 }
 
 func (f Fault) String() string {

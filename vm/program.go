@@ -202,8 +202,11 @@ const (
 )
 
 // Prepare validates p (see asm.Program.Validate) and decodes it for the
-// interpreter. It refuses, with an *asm.DecodeError, the few well-formed
-// instructions no engine here can run: kfunc calls and lddw of a BTF id.
+// interpreter. It also makes the kernel's load-time checks that need no
+// types (functions end in exit or jump and jumps stay inside them; r10 is
+// never written), and refuses, with an *asm.DecodeError, the few
+// well-formed instructions no engine here can run: kfunc calls and lddw of
+// a BTF id.
 func Prepare(p asm.Program) (*Program, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -214,6 +217,9 @@ func Prepare(p asm.Program) (*Program, error) {
 	code := make([]insn, len(p))
 	for pc := 0; pc < len(p); pc++ {
 		in := p[pc]
+		if writesFP(in) {
+			return nil, decodeErr(pc, in, "frame pointer is read only")
+		}
 		d, err := decode(p, pc)
 		if err != nil {
 			return nil, err
@@ -224,6 +230,31 @@ func Prepare(p asm.Program) (*Program, error) {
 		}
 	}
 	return &Program{src: p, code: code}, nil
+}
+
+// writesFP reports whether in writes r10, which the kernel refuses
+// (check_reg_arg, "frame pointer is read only"): engines may then keep the
+// frame pointer in a fixed place.
+func writesFP(in asm.Insn) bool {
+	switch in.Class() {
+	case asm.BPF_ALU, asm.BPF_ALU64, asm.BPF_LDX:
+		return in.Dst == asm.BPF_REG_FP
+	case asm.BPF_LD:
+		return in.IsLdImm64() && in.Dst == asm.BPF_REG_FP
+	case asm.BPF_STX:
+		if in.Mode() != asm.BPF_ATOMIC {
+			return false
+		}
+		switch op := asm.ALUOp(in.Imm); {
+		case op == asm.BPF_LOAD_ACQ:
+			return in.Dst == asm.BPF_REG_FP
+		case op == asm.BPF_STORE_REL, op == asm.BPF_CMPXCHG:
+			return false
+		default:
+			return op&asm.BPF_FETCH != 0 && in.Src == asm.BPF_REG_FP
+		}
+	}
+	return false
 }
 
 // checkSubprogs makes the kernel's structural checks on bpf-to-bpf

@@ -256,6 +256,12 @@ func TestPrepareRejects(t *testing.T) {
 		{"jump into another function", Prog(BPF_CALL_REL(1), BPF_EXIT_INSN(), BPF_MOV64_IMM(BPF_REG_0, 0), BPF_JMP_A(-3)), "insn 3: jump out of range from insn 3 to 1"},
 		{"kfunc", Prog(BPF_CALL_KFUNC(0, 1), BPF_EXIT_INSN()), "insn 0: kfunc calls are not supported by the interpreter"},
 		{"invalid", Prog(BPF_RAW_INSN(0xff, 0, 0, 0, 0), BPF_EXIT_INSN()), "insn 0: unknown opcode 0xff"},
+		{"write r10", Prog(BPF_MOV64_IMM(BPF_REG_0, 0), BPF_ALU64_IMM(BPF_ADD, BPF_REG_10, -8), BPF_EXIT_INSN()), "insn 1: frame pointer is read only"},
+		{"load into r10", Prog(BPF_LDX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, 0), BPF_EXIT_INSN()), "insn 0: frame pointer is read only"},
+		{"fetch into r10", Prog(BPF_ATOMIC_OP(BPF_DW, BPF_ADD|BPF_FETCH, BPF_REG_1, BPF_REG_10, 0), BPF_EXIT_INSN()), "insn 0: frame pointer is read only"},
+	}
+	if _, err := vm.Prepare(Prog(BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 0), BPF_ATOMIC_OP(BPF_DW, BPF_ADD, BPF_REG_10, BPF_REG_10, -8), BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN())); err != nil {
+		t.Errorf("stores through r10 refused: %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
