@@ -20,11 +20,11 @@ import (
 
 // vector is one line of ../shared/vectors/*.jsonl.
 type vector struct {
-	Name        string  `json:"name"`
-	ProgramHex  string  `json:"program_hex"`
-	MemHex      string  `json:"mem_hex"`
-	ExpectedR0  *string `json:"expected_r0"`
-	ExpectError bool    `json:"expect_error"`
+	Name        string   `json:"name"`
+	ProgramHex  string   `json:"program_hex"`
+	MemHex      string   `json:"mem_hex"`
+	ExpectedR0  *string  `json:"expected_r0"`
+	ExpectError bool     `json:"expect_error"`
 }
 
 func readVectors(t *testing.T, file string) []vector {
@@ -152,4 +152,32 @@ func TestKernelConformanceNegative(t *testing.T) {
 		reasons = append(reasons, fmt.Sprintf("%s: insn %d: %s", v.Name, r.Insn, r.ErrorLine))
 	}
 	t.Logf("%d negative programs, %d refused:\n  %s", len(vecs), len(reasons), strings.Join(reasons, "\n  "))
+}
+
+// TestKernelUBPFErrors checks that the kernel refuses every uBPF test
+// program that uBPF itself refuses at load or stops at run time: the
+// verifier catches the run-time errors (out-of-bounds accesses) at load.
+func TestKernelUBPFErrors(t *testing.T) {
+	requireKernel(t)
+	var reasons []string
+	for _, v := range readVectors(t, "ubpf.jsonl") {
+		if !v.ExpectError {
+			continue
+		}
+		prog, mem := v.decode(t)
+		r, err := RunWithMemory(prog, mem)
+		if err != nil {
+			t.Errorf("%s: %v", v.Name, err)
+			continue
+		}
+		if r.Accepted {
+			t.Errorf("%s: accepted (r0 = %#x), want refused", v.Name, r.R0)
+			continue
+		}
+		reasons = append(reasons, v.Name+": "+r.ErrorLine)
+	}
+	if len(reasons) < 25 {
+		t.Errorf("only %d uBPF error programs found", len(reasons))
+	}
+	t.Logf("%d uBPF error programs refused:\n  %s", len(reasons), strings.Join(reasons, "\n  "))
 }
