@@ -20,11 +20,11 @@ import (
 
 // vector is one line of ../shared/vectors/*.jsonl.
 type vector struct {
-	Name        string   `json:"name"`
-	ProgramHex  string   `json:"program_hex"`
-	MemHex      string   `json:"mem_hex"`
-	ExpectedR0  *string  `json:"expected_r0"`
-	ExpectError bool     `json:"expect_error"`
+	Name        string  `json:"name"`
+	ProgramHex  string  `json:"program_hex"`
+	MemHex      string  `json:"mem_hex"`
+	ExpectedR0  *string `json:"expected_r0"`
+	ExpectError bool    `json:"expect_error"`
 }
 
 func readVectors(t *testing.T, file string) []vector {
