@@ -41,7 +41,11 @@ type llvmParser struct {
 	labels map[string]int
 	fixups []llvmFixup
 	maps   map[string]int
-	lines  []int // source line of each slot
+	lines  []int  // source line of each slot
+	data   []byte // bytes of data directives not yet a whole slot
+	// numLabels holds the slots of each numeric local label ("1:"), in
+	// order, for "1f" and "1b" references.
+	numLabels map[string][]int
 	// line state
 	line int
 	toks []tok
@@ -82,7 +86,7 @@ func parseLLVM(src []byte, file string) (Program, error) {
 // assembleLLVM reads the text without validating the program; it returns
 // the source line of each slot.
 func assembleLLVM(src []byte, file string) (prog Program, lines []int, err error) {
-	p := &llvmParser{file: file, labels: map[string]int{}, maps: map[string]int{}}
+	p := &llvmParser{file: file, labels: map[string]int{}, maps: map[string]int{}, numLabels: map[string][]int{}}
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(llvmErr)
@@ -97,6 +101,7 @@ func assembleLLVM(src []byte, file string) (prog Program, lines []int, err error
 		p.line = i + 1
 		p.parseLine(strings.TrimRight(line, "\r"))
 	}
+	p.checkData()
 	p.resolve()
 	if len(p.prog) == 0 {
 		return nil, nil, &SyntaxError{File: file, Line: 1, Col: 1, Msg: "no instructions"}
@@ -158,6 +163,9 @@ func (p *llvmParser) parseLine(line string) {
 	// Index prefix "  12:" (objdump, verifier log, bpftool).
 	kernel := false
 	if n := leadingDigits(line[col:]); n > 0 && col+n < len(line) && line[col+n] == ':' {
+		// Listing indexes and numeric local labels look alike; both are
+		// recorded as labels, only "1f"/"1b" references use them.
+		p.numLabels[line[col:col+n]] = append(p.numLabels[line[col:col+n]], len(p.prog))
 		col += n + 1
 		col = skipBlanks(line, col)
 		// A verifier log's register-state line: "0: R1=ctx() R10=fp0".
@@ -300,6 +308,11 @@ func (p *llvmParser) tokenize(line string, start, end int) []tok {
 				j++
 			}
 			toks = append(toks, tok{s: line[i:j], col: i + 1, num: true, sp: sp})
+			// C integer suffixes (U, L, LL, ULL) are ignored, as LLVM's
+			// assembler lexer does.
+			for j < end && strings.IndexByte("uUlL", line[j]) >= 0 {
+				j++
+			}
 			i = j
 			continue
 		case c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
@@ -352,9 +365,17 @@ func (p *llvmParser) statement(line string, start, end, code int) {
 	p.toks = p.tokenize(line, start, end)
 	p.pos = 0
 	p.end = end + 1
-	// Leading labels "name:".
-	for len(p.toks)-p.pos >= 2 && !p.toks[p.pos].num && isIdent(p.toks[p.pos].s) && p.toks[p.pos+1].s == ":" {
-		p.defineLabel(p.toks[p.pos].s, p.toks[p.pos].col)
+	// Leading labels "name:" and numeric local labels "1:".
+	for len(p.toks)-p.pos >= 2 && p.toks[p.pos+1].s == ":" {
+		t := p.toks[p.pos]
+		switch {
+		case t.num && leadingDigits(t.s) == len(t.s):
+			p.numLabels[t.s] = append(p.numLabels[t.s], len(p.prog))
+		case !t.num && isIdent(t.s):
+			p.defineLabel(t.s, t.col)
+		default:
+			p.fail(t.col, "invalid label %q", t.s)
+		}
 		p.pos += 2
 	}
 	if p.pos == len(p.toks) {
@@ -546,9 +567,17 @@ func (p *llvmParser) memRef() (Size, bool, Reg, int16) {
 }
 
 func (p *llvmParser) emit(i ...Insn) {
+	p.checkData()
 	p.prog = append(p.prog, i...)
 	for range i {
 		p.lines = append(p.lines, p.line)
+	}
+}
+
+// checkData refuses data directives that stop in the middle of a slot.
+func (p *llvmParser) checkData() {
+	if len(p.data) != 0 {
+		p.fail(1, "data directives leave a partial instruction (%d bytes)", len(p.data))
 	}
 }
 
@@ -565,6 +594,9 @@ func (p *llvmParser) target(long bool) int64 {
 	case t.s == "pc" && !t.num:
 		p.pos++
 		rel, _ = p.number()
+	case t.num && isNumericRef(t.s):
+		p.pos++
+		p.fixups = append(p.fixups, llvmFixup{pc: pc, label: t.s, line: p.line, col: t.col, long: long})
 	case t.num || t.s == "+" || t.s == "-":
 		rel, _ = p.number()
 	case isIdent(t.s) && !t.num:
@@ -596,10 +628,38 @@ func (p *llvmParser) skipAnnotation() {
 	p.expect(">")
 }
 
+// isNumericRef reports whether s refers to a numeric local label: "1f"
+// (the next "1:") or "1b" (the last one).
+func isNumericRef(s string) bool {
+	n := leadingDigits(s)
+	return n > 0 && n == len(s)-1 && (s[n] == 'f' || s[n] == 'b')
+}
+
+func (p *llvmParser) numericTarget(ref string, pc int) (int, bool) {
+	defs := p.numLabels[ref[:len(ref)-1]]
+	if ref[len(ref)-1] == 'b' {
+		for i := len(defs) - 1; i >= 0; i-- {
+			if defs[i] <= pc {
+				return defs[i], true
+			}
+		}
+		return 0, false
+	}
+	for _, d := range defs {
+		if d > pc {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
 // resolve patches label references once all labels are known.
 func (p *llvmParser) resolve() {
 	for _, f := range p.fixups {
 		t, ok := p.labels[f.label]
+		if isNumericRef(f.label) {
+			t, ok = p.numericTarget(f.label, f.pc)
+		}
 		if !ok {
 			if fn, isHelper := FuncByName(f.label); isHelper && f.call {
 				p.prog[f.pc] = BPF_EMIT_CALL(fn)

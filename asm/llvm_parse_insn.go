@@ -95,18 +95,31 @@ func (p *llvmParser) insn(code int) {
 		}
 		p.emit(Insn{Code: Op(BPF_LD, BPF_DW, BPF_IMM), Dst: dst, Src: Reg(src), Imm: imm}, Insn{Imm: hi})
 		return
-	case ".8byte", ".quad":
+	case ".byte", ".short", ".2byte", ".long", ".4byte", ".int", ".8byte", ".quad":
+		// Raw data, as the kernel selftests write instructions LLVM cannot
+		// spell; the bytes become instruction slots eight at a time.
 		p.pos++
-		v, col := p.number()
-		if v < 0 {
-			p.fail(col, "expected an unsigned 64-bit number")
+		width := dataWidth[t.s]
+		for {
+			v, col := p.number()
+			if width < 8 {
+				if lim := int64(1) << (8 * width); v < -lim/2 || v >= lim {
+					p.fail(col, "%d does not fit in %d bytes", v, width)
+				}
+			}
+			for i := 0; i < width; i++ {
+				p.data = append(p.data, byte(uint64(v)>>(8*i)))
+			}
+			if !p.accept(",") {
+				break
+			}
 		}
-		var b [8]byte
-		for i := range b {
-			b[i] = byte(uint64(v) >> (8 * i))
+		for len(p.data) >= InsnSize {
+			slot, _ := Decode(p.data[:InsnSize], binary.LittleEndian)
+			p.data = p.data[InsnSize:]
+			p.prog = append(p.prog, slot...)
+			p.lines = append(p.lines, p.line)
 		}
-		prog, _ := Decode(b[:], binary.LittleEndian)
-		p.emit(prog...)
 		return
 	}
 	if strings.HasPrefix(t.s, ".") && !t.num {
@@ -120,6 +133,9 @@ func (p *llvmParser) insn(code int) {
 	}
 	p.assign(code)
 }
+
+// dataWidth is the size in bytes of each data directive.
+var dataWidth = map[string]int{".byte": 1, ".short": 2, ".2byte": 2, ".long": 4, ".4byte": 4, ".int": 4, ".8byte": 8, ".quad": 8}
 
 func (p *llvmParser) atomicSize(sz Size, col int) {
 	if sz != BPF_W && sz != BPF_DW {

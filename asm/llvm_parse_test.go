@@ -129,6 +129,10 @@ func TestLLVMParse(t *testing.T) {
 		{"kernel atomics", "r2 = atomic64_xchg((u64 *)(r1 +0), r2)\nr0 = atomic_cmpxchg((u32 *)(r1 +8), r0, r3)\nexit", Prog(
 			BPF_ATOMIC_OP(BPF_DW, BPF_XCHG, BPF_REG_1, BPF_REG_2, 0), BPF_ATOMIC_OP(BPF_W, BPF_CMPXCHG, BPF_REG_1, BPF_REG_3, 8), BPF_EXIT_INSN())},
 		{"kernel lddw", "0: (18) r1 = 0xffff888100000000\n2: (95) exit", Prog(BPF_LD_IMM64(BPF_REG_1, 0xffff888100000000), BPF_EXIT_INSN())},
+		{"numeric local labels", "1: if r1 == 0 goto 1f\ngoto 1b\n1: exit", Prog(BPF_JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 1), BPF_JMP_A(-2), BPF_EXIT_INSN())},
+		{"data directives", ".byte 0xe5, 0\n.short -1\n.long 0\nexit", Prog(BPF_MAY_GOTO_INSN(-1), BPF_EXIT_INSN())},
+		{"C integer suffixes", "r1 = -9223372036854775808ULL ll\nr2 = 5UL\nexit", Prog(BPF_LD_IMM64(BPF_REG_1, 1<<63), BPF_MOV64_IMM(BPF_REG_2, 5), BPF_EXIT_INSN())},
+		{"bpftool opcodes and state lines", "0: (b7) r0 = 0\n   b7 00 00 00 00 00 00 00\n0: R1=ctx() R10=fp0\nprocessed 1 insns\n1: (95) exit", Prog(BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN())},
 		{"negative hex jump imm", "if r1 == 0xfffffffb goto pc+0\nexit", Prog(BPF_JMP_IMM(BPF_JEQ, BPF_REG_1, -5, 0), BPF_EXIT_INSN())},
 	}
 	for _, tt := range tests {
@@ -165,6 +169,8 @@ func TestLLVMParseErrors(t *testing.T) {
 		{"r0 = $1", `prog.s:1:6: unexpected character "$"`},
 		{"1: (b7) r0 = 0\n2: (95) exit\n3: (b7) r0 = r1", `prog.s:3:4: opcode (b7) does not match the instruction (bf)`},
 		{"w1 = 1 ll", `prog.s:1:6: lddw needs a 64-bit register`},
+		{".byte 1\nexit", `prog.s:2:1: data directives leave a partial instruction (1 bytes)`},
+		{".short 70000", `prog.s:1:8: 70000 does not fit in 2 bytes`},
 	}
 	for _, tt := range tests {
 		_, err := Assemble([]byte(tt.src), "prog.s", SyntaxLLVM)
