@@ -125,7 +125,7 @@ func helperMapPush(env *Env, mapAddr, valAddr, flags, _, _ uint64) (uint64, erro
 }
 
 // queueTake is bpf_map_pop_elem and bpf_map_peek_elem(map, value): the
-// element is copied to value; -ENOENT when empty.
+// element is copied to value; -ENOENT, with value zeroed, when empty.
 func queueTake(env *Env, mapAddr, valAddr uint64, helper string, take func(Queue) ([]byte, error)) (uint64, error) {
 	m, q, err := queueOf(env, mapAddr, helper)
 	if err != nil {
@@ -137,6 +137,7 @@ func queueTake(env *Env, mapAddr, valAddr uint64, helper string, take func(Queue
 	}
 	v, err := take(q)
 	if err != nil {
+		clear(dst) // 6.18 zeroes the value when there is nothing to take
 		return errnoResult(err)
 	}
 	copy(dst, v)

@@ -66,6 +66,7 @@ var parityCases = []parityCase{
 	{file: "tc_helpers.s", typ: "sched_act"},
 	{file: "xdp_helpers.s"},
 	{file: "xdp_helpers.s", ctx: "data=8,ingress_ifindex=1", xdpEnd: true},
+	{file: "maps_helpers.s"},
 	{file: "tc_maps.o", sets: []string{"routes:180000000a000000=01000000", "routes:20000000c0a80101=02000000", "routes:080000000a000000=03000000"}},
 }
 
