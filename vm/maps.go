@@ -117,6 +117,16 @@ func NewMap(spec *asm.MapSpec, opts MapOptions) (Map, error) {
 			n = cpus
 		}
 		m = &perfArray{fdArray: fdArray{spec: spec, slots: make([][]byte, n)}}
+	case asm.BPF_MAP_TYPE_DEVMAP:
+		if ks != 4 || (vs != 4 && vs != 8) {
+			return nil, bad("device maps need 4-byte keys and 4- or 8-byte values")
+		}
+		m = &devMap{fdArray: fdArray{spec: spec, slots: make([][]byte, n)}}
+	case asm.BPF_MAP_TYPE_DEVMAP_HASH:
+		if ks != 4 || (vs != 4 && vs != 8) {
+			return nil, bad("device maps need 4-byte keys and 4- or 8-byte values")
+		}
+		m = &devHash{hashMap{spec: spec, items: map[string]*hashEntry{}, cpus: 1}}
 	case asm.BPF_MAP_TYPE_LPM_TRIE:
 		if ks <= 4 || ks > 4+256 || vs == 0 {
 			return nil, bad("LPM trie keys are a 4-byte prefix length and 1 to 256 data bytes")

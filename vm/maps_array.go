@@ -210,3 +210,66 @@ func (p *perfArray) Output(index uint64, data []byte) error {
 
 // Records returns the records in the order they were written.
 func (p *perfArray) Records() []Record { return p.records }
+
+// devMap is BPF_MAP_TYPE_DEVMAP: slots holding a network device (struct
+// bpf_devmap_val: the ifindex, and optionally a program) for
+// bpf_redirect_map. Devices are not checked: any non-zero ifindex is taken
+// to exist.
+type devMap struct {
+	fdArray
+}
+
+// Update models dev_map_update_elem: EINVAL for unknown flags, E2BIG past
+// max_entries, EEXIST for BPF_NOEXIST (every slot exists); an ifindex of 0
+// empties the slot, and a program with it is EINVAL.
+func (d *devMap) Update(key, value []byte, flags uint64) error {
+	if err := checkFlags(flags); err != nil {
+		return err
+	}
+	if err := checkSize("key", key, 4); err != nil {
+		return err
+	}
+	if err := checkSize("value", value, d.spec.ValueSize); err != nil {
+		return err
+	}
+	i := binary.LittleEndian.Uint32(key)
+	if i >= uint32(len(d.slots)) {
+		return syscall.E2BIG
+	}
+	if flags == BPF_NOEXIST {
+		return syscall.EEXIST
+	}
+	if binary.LittleEndian.Uint32(value) == 0 {
+		if len(value) == 8 && int32(binary.LittleEndian.Uint32(value[4:])) > 0 {
+			return syscall.EINVAL
+		}
+		d.slots[i] = nil
+		return nil
+	}
+	d.slots[i] = append([]byte(nil), value...)
+	return nil
+}
+
+// Delete models dev_map_delete_elem: EINVAL past max_entries, otherwise
+// the slot is emptied (an empty slot is not an error).
+func (d *devMap) Delete(key []byte) error {
+	if len(key) != 4 || binary.LittleEndian.Uint32(key) >= uint32(len(d.slots)) {
+		return syscall.EINVAL
+	}
+	d.slots[binary.LittleEndian.Uint32(key)] = nil
+	return nil
+}
+
+// devHash is BPF_MAP_TYPE_DEVMAP_HASH: devices by a u32 key, with hash
+// semantics; an ifindex of 0 names no device (EINVAL).
+type devHash struct {
+	hashMap
+}
+
+// Update rejects ifindex 0, then behaves as a hash map's update.
+func (d *devHash) Update(key, value []byte, flags uint64) error {
+	if len(value) >= 4 && binary.LittleEndian.Uint32(value) == 0 {
+		return syscall.EINVAL
+	}
+	return d.hashMap.Update(key, value, flags)
+}
