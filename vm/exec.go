@@ -375,110 +375,126 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 		// Loads: dst = *(size *)(src + off)
 		case opLdxB:
 			a := r[src] + uint64(in.off)
-			v, ok := load8(regions, a)
+			p, ok := ptr(regions, a, 1, false)
 			if !ok {
 				accErr, accAddr, accSize = "load", a, 1
 				goto fault
 			}
-			r[dst] = v
+			r[dst] = uint64(*(*uint8)(p))
 		case opLdxH:
 			a := r[src] + uint64(in.off)
-			v, ok := load16(regions, a)
+			p, ok := ptr(regions, a, 2, false)
 			if !ok {
 				accErr, accAddr, accSize = "load", a, 2
 				goto fault
 			}
-			r[dst] = v
+			r[dst] = uint64(le16(p))
 		case opLdxW:
 			a := r[src] + uint64(in.off)
-			v, ok := load32(regions, a)
+			p, ok := ptr(regions, a, 4, false)
 			if !ok {
 				accErr, accAddr, accSize = "load", a, 4
 				goto fault
 			}
-			r[dst] = v
+			r[dst] = uint64(le32(p))
 		case opLdxDW:
 			a := r[src] + uint64(in.off)
-			v, ok := load64(regions, a)
+			p, ok := ptr(regions, a, 8, false)
 			if !ok {
 				accErr, accAddr, accSize = "load", a, 8
 				goto fault
 			}
-			r[dst] = v
+			r[dst] = le64(p)
 		case opLdxsB:
 			a := r[src] + uint64(in.off)
-			v, ok := load8(regions, a)
+			p, ok := ptr(regions, a, 1, false)
 			if !ok {
 				accErr, accAddr, accSize = "load", a, 1
 				goto fault
 			}
-			r[dst] = uint64(int8(v))
+			r[dst] = uint64(int8(*(*uint8)(p)))
 		case opLdxsH:
 			a := r[src] + uint64(in.off)
-			v, ok := load16(regions, a)
+			p, ok := ptr(regions, a, 2, false)
 			if !ok {
 				accErr, accAddr, accSize = "load", a, 2
 				goto fault
 			}
-			r[dst] = uint64(int16(v))
+			r[dst] = uint64(int16(le16(p)))
 		case opLdxsW:
 			a := r[src] + uint64(in.off)
-			v, ok := load32(regions, a)
+			p, ok := ptr(regions, a, 4, false)
 			if !ok {
 				accErr, accAddr, accSize = "load", a, 4
 				goto fault
 			}
-			r[dst] = uint64(int32(v))
+			r[dst] = uint64(int32(le32(p)))
 
 		// Stores: *(size *)(dst + off) = imm or src
 		case opStB:
 			a := r[dst] + uint64(in.off)
-			if !store8(regions, a, uint64(in.imm)) {
+			p, ok := ptr(regions, a, 1, true)
+			if !ok {
 				accErr, accAddr, accSize = "store", a, 1
 				goto fault
 			}
+			*(*uint8)(p) = uint8(uint64(in.imm))
 		case opStxB:
 			a := r[dst] + uint64(in.off)
-			if !store8(regions, a, r[src]) {
+			p, ok := ptr(regions, a, 1, true)
+			if !ok {
 				accErr, accAddr, accSize = "store", a, 1
 				goto fault
 			}
+			*(*uint8)(p) = uint8(r[src])
 		case opStH:
 			a := r[dst] + uint64(in.off)
-			if !store16(regions, a, uint64(in.imm)) {
+			p, ok := ptr(regions, a, 2, true)
+			if !ok {
 				accErr, accAddr, accSize = "store", a, 2
 				goto fault
 			}
+			putLE16(p, uint64(in.imm))
 		case opStxH:
 			a := r[dst] + uint64(in.off)
-			if !store16(regions, a, r[src]) {
+			p, ok := ptr(regions, a, 2, true)
+			if !ok {
 				accErr, accAddr, accSize = "store", a, 2
 				goto fault
 			}
+			putLE16(p, r[src])
 		case opStW:
 			a := r[dst] + uint64(in.off)
-			if !store32(regions, a, uint64(in.imm)) {
+			p, ok := ptr(regions, a, 4, true)
+			if !ok {
 				accErr, accAddr, accSize = "store", a, 4
 				goto fault
 			}
+			putLE32(p, uint64(in.imm))
 		case opStxW:
 			a := r[dst] + uint64(in.off)
-			if !store32(regions, a, r[src]) {
+			p, ok := ptr(regions, a, 4, true)
+			if !ok {
 				accErr, accAddr, accSize = "store", a, 4
 				goto fault
 			}
+			putLE32(p, r[src])
 		case opStDW:
 			a := r[dst] + uint64(in.off)
-			if !store64(regions, a, uint64(in.imm)) {
+			p, ok := ptr(regions, a, 8, true)
+			if !ok {
 				accErr, accAddr, accSize = "store", a, 8
 				goto fault
 			}
+			putLE64(p, uint64(in.imm))
 		case opStxDW:
 			a := r[dst] + uint64(in.off)
-			if !store64(regions, a, r[src]) {
+			p, ok := ptr(regions, a, 8, true)
+			if !ok {
 				accErr, accAddr, accSize = "store", a, 8
 				goto fault
 			}
+			putLE64(p, r[src])
 
 		case opLddw:
 			r[dst] = uint64(in.imm)

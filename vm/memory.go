@@ -268,84 +268,27 @@ func at(regions []Region, addr, size uint64, write bool) []byte {
 	return r.Data[off:]
 }
 
-// ptr is at for the interpreter: the address of the first byte, or nil.
-func ptr(regions []Region, addr, size uint64, write bool) unsafe.Pointer {
+// ptr is at for the interpreter: the address of the first byte, and
+// whether the access is allowed.
+func ptr(regions []Region, addr, size uint64, write bool) (unsafe.Pointer, bool) {
 	idx := addr >> 32
 	if idx >= uint64(len(regions)) {
-		return nil
+		return nil, false
 	}
 	r := &regions[idx]
 	off := addr & 0xffffffff
 	if off+size > uint64(len(r.Data)) || (write && r.Flags&RegionWritable == 0) {
-		return nil
+		return nil, false
 	}
-	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.Data)), off)
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.Data)), off), true
 }
 
-func load8(regions []Region, addr uint64) (uint64, bool) {
-	p := ptr(regions, addr, 1, false)
-	if p == nil {
-		return 0, false
-	}
-	return uint64(*(*uint8)(p)), true
-}
+// le16 and the functions below read and write little-endian numbers at a
+// pointer ptr has checked.
+func le16(p unsafe.Pointer) uint16 { return binary.LittleEndian.Uint16((*[2]byte)(p)[:]) }
+func le32(p unsafe.Pointer) uint32 { return binary.LittleEndian.Uint32((*[4]byte)(p)[:]) }
+func le64(p unsafe.Pointer) uint64 { return binary.LittleEndian.Uint64((*[8]byte)(p)[:]) }
 
-func load16(regions []Region, addr uint64) (uint64, bool) {
-	p := ptr(regions, addr, 2, false)
-	if p == nil {
-		return 0, false
-	}
-	return uint64(binary.LittleEndian.Uint16((*[2]byte)(p)[:])), true
-}
-
-func load32(regions []Region, addr uint64) (uint64, bool) {
-	p := ptr(regions, addr, 4, false)
-	if p == nil {
-		return 0, false
-	}
-	return uint64(binary.LittleEndian.Uint32((*[4]byte)(p)[:])), true
-}
-
-func load64(regions []Region, addr uint64) (uint64, bool) {
-	p := ptr(regions, addr, 8, false)
-	if p == nil {
-		return 0, false
-	}
-	return binary.LittleEndian.Uint64((*[8]byte)(p)[:]), true
-}
-
-func store8(regions []Region, addr, v uint64) bool {
-	p := ptr(regions, addr, 1, true)
-	if p == nil {
-		return false
-	}
-	*(*uint8)(p) = uint8(v)
-	return true
-}
-
-func store16(regions []Region, addr, v uint64) bool {
-	p := ptr(regions, addr, 2, true)
-	if p == nil {
-		return false
-	}
-	binary.LittleEndian.PutUint16((*[2]byte)(p)[:], uint16(v))
-	return true
-}
-
-func store32(regions []Region, addr, v uint64) bool {
-	p := ptr(regions, addr, 4, true)
-	if p == nil {
-		return false
-	}
-	binary.LittleEndian.PutUint32((*[4]byte)(p)[:], uint32(v))
-	return true
-}
-
-func store64(regions []Region, addr, v uint64) bool {
-	p := ptr(regions, addr, 8, true)
-	if p == nil {
-		return false
-	}
-	binary.LittleEndian.PutUint64((*[8]byte)(p)[:], v)
-	return true
-}
+func putLE16(p unsafe.Pointer, v uint64) { binary.LittleEndian.PutUint16((*[2]byte)(p)[:], uint16(v)) }
+func putLE32(p unsafe.Pointer, v uint64) { binary.LittleEndian.PutUint32((*[4]byte)(p)[:], uint32(v)) }
+func putLE64(p unsafe.Pointer, v uint64) { binary.LittleEndian.PutUint64((*[8]byte)(p)[:], v) }
