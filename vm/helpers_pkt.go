@@ -26,6 +26,7 @@ func init() {
 	registerHelper(asm.BPF_FUNC_redirect_map, helperRedirectMap)
 	registerHelper(asm.BPF_FUNC_skb_vlan_push, helperSkbVlanPush)
 	registerHelper(asm.BPF_FUNC_skb_vlan_pop, helperSkbVlanPop)
+	registerHelper(asm.BPF_FUNC_skb_change_proto, helperSkbChangeProto)
 }
 
 func errno(e syscall.Errno) uint64 { return negErrno(int(e)) }

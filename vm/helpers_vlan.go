@@ -150,3 +150,47 @@ func helperSkbVlanPop(env *Env, _, _, _, _, _ uint64) (uint64, error) {
 	setHWTag(img, proto, tci)
 	return 0, nil
 }
+
+// helperSkbChangeProto is bpf_skb_change_proto(skb, proto, flags) of tc
+// programs: IPv4 to IPv6 inserts 20 zero bytes after the Ethernet header,
+// IPv6 to IPv4 removes the 20 bytes there (-ENOMEM when the packet is
+// shorter than 34 bytes); skb->protocol changes and the hash is cleared, the
+// Ethernet type in the packet does not. Other changes are -ENOTSUPP (524),
+// flags -EINVAL. The Ethernet header is taken to be 14 bytes, as it is in a
+// test run unless VLAN helpers moved it.
+func helperSkbChangeProto(env *Env, _, protoArg, flags, _, _ uint64) (uint64, error) {
+	pr, err := vlanRun(env, "bpf_skb_change_proto")
+	if err != nil {
+		return 0, err
+	}
+	if flags != 0 {
+		return errno(syscall.EINVAL), nil
+	}
+	const lenDiff, enotsupp = 20, 524
+	r, img := pr.Run, pr.Run.Ctx
+	from := getBE16(img, offProtocol)
+	to := uint16(protoArg)
+	to = to>>8 | to<<8
+	defer pr.remap(env)
+	switch {
+	case from == ctx.ETH_P_IP && to == ctx.ETH_P_IPV6:
+		if r.Data < lenDiff {
+			return errno(syscall.ENOMEM), nil
+		}
+		copy(r.Buf[r.Data-lenDiff:], r.Buf[r.Data:r.Data+ctx.ETH_HLEN])
+		r.Data -= lenDiff
+		clear(r.Buf[r.Data+ctx.ETH_HLEN : r.Data+ctx.ETH_HLEN+lenDiff])
+	case from == ctx.ETH_P_IPV6 && to == ctx.ETH_P_IP:
+		if r.End-r.Data < ctx.ETH_HLEN+lenDiff {
+			return errno(syscall.ENOMEM), nil
+		}
+		copy(r.Buf[r.Data+lenDiff:], r.Buf[r.Data:r.Data+ctx.ETH_HLEN])
+		r.Data += lenDiff
+	default:
+		return negErrno(enotsupp), nil
+	}
+	r.Meta = r.Data
+	putBE16(img, offProtocol, to)
+	binary.LittleEndian.PutUint32(img[68:], 0) // skb_clear_hash
+	return 0, nil
+}

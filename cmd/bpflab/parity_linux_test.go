@@ -67,6 +67,7 @@ var parityCases = []parityCase{
 	{file: "xdp_helpers.s"},
 	{file: "xdp_helpers.s", ctx: "data=8,ingress_ifindex=1", xdpEnd: true},
 	{file: "maps_helpers.s"},
+	{file: "tc_xlat.o", ctx: "priority=1"},
 	{file: "xdp_redirect.o", sets: []string{"ports:02000000=01000000", "ports6:06000000=01000000"}},
 	{file: "xdp_redirect.o"},
 	{file: "tc_maps.o", sets: []string{"routes:180000000a000000=01000000", "routes:20000000c0a80101=02000000", "routes:080000000a000000=03000000"}},
