@@ -161,7 +161,7 @@ func Load(spec *asm.ProgramSpec, opts *LoadOptions) (*Program, error) {
 	// through the raw loader.
 	var logText string
 	var errno syscall.Errno
-	if insns, ok := toCilium(spec.Insns, p.Maps); ok {
+	if insns, ok := toCilium(spec.Insns, p.Maps); ok && !forceRawLoad {
 		p.prog, logText, errno, err = loadCilium(insns, req)
 	} else {
 		p.prog, logText, errno, err = loadRaw(patchMapFDs(spec.Insns, p.Maps), req)
@@ -173,6 +173,10 @@ func Load(spec *asm.ProgramSpec, opts *LoadOptions) (*Program, error) {
 	p.Result = parseLog(logText, errno)
 	return p, nil
 }
+
+// forceRawLoad makes Load use its own BPF_PROG_LOAD for every program;
+// tests set it to check that both loaders give the same Result.
+var forceRawLoad bool
 
 // loadRequest is what both loaders need besides the instructions.
 type loadRequest struct {

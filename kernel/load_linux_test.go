@@ -275,3 +275,43 @@ func TestKernelLoadELF(t *testing.T) {
 	}
 	t.Logf("%d programs of %d objects loaded", n, len(objs))
 }
+
+// TestKernelLoadersAgree loads the same programs through cilium/ebpf and
+// through the raw loader, with logs larger than the first buffer (64 KiB),
+// and requires the same Result.
+func TestKernelLoadersAgree(t *testing.T) {
+	requireKernel(t)
+	// 3000 register moves: about 100 KiB of level-2 log.
+	long := asm.Prog(asm.BPF_MOV64_IMM(asm.BPF_REG_0, 0))
+	for i := 0; i < 3000; i++ {
+		long = append(long, asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_0, 1))
+	}
+	bad := append(append(asm.Program(nil), long...), asm.BPF_LDX_MEM(asm.BPF_DW, asm.BPF_REG_0, asm.BPF_REG_2, 0), asm.BPF_EXIT_INSN())
+	long = append(long, asm.BPF_EXIT_INSN())
+	for _, tt := range []struct {
+		name string
+		prog asm.Program
+	}{{"accepted", long}, {"rejected", bad}} {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := &asm.ProgramSpec{Insns: tt.prog}
+			opts := &LoadOptions{LogLevel: LogLevelStates}
+			viaCilium := load(t, spec, opts).Result
+			forceRawLoad = true
+			raw := load(t, spec, opts).Result
+			forceRawLoad = false
+			if n := len(strings.Join(raw.Log, "\n")); n < 64<<10 {
+				t.Errorf("log of %d bytes does not exceed the first buffer", n)
+			}
+			if d := cmp.Diff(viaCilium, raw); d != "" {
+				t.Errorf("cilium/ebpf loader vs raw loader (-cilium +raw):\n%s", d)
+			}
+			want := verdict{Accepted: true, Insn: -1}
+			if tt.name == "rejected" {
+				want = verdict{Errno: syscall.EACCES, ErrorLine: "R2 !read_ok", Insn: 3001}
+			}
+			if got := (verdict{viaCilium.Accepted, viaCilium.Errno, viaCilium.ErrorLine, viaCilium.Insn}); got != want {
+				t.Errorf("verdict %+v, want %+v", got, want)
+			}
+		})
+	}
+}
