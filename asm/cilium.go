@@ -8,6 +8,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	ciliumasm "github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
 )
 
 // Conversion between our types and cilium/ebpf's. cilium/ebpf folds an lddw
@@ -399,6 +400,8 @@ func MapToCilium(m *MapSpec) *ebpf.MapSpec {
 // instruction (lddw folded), with every field as it is: map lddw keep their
 // immediates (our map indexes, to be replaced by fds) and bpf-to-bpf calls
 // their relative offsets. symbols (may be nil) names function entries.
+// A program that takes a function's address gets minimal BTF function
+// records (see btfFuncs), without which the kernel refuses it.
 func CiliumInstructions(p Program, symbols map[int]string) (ciliumasm.Instructions, error) {
 	if err := p.checkPairs(); err != nil {
 		return nil, err
@@ -408,16 +411,78 @@ func CiliumInstructions(p Program, symbols map[int]string) (ciliumasm.Instructio
 	if err != nil {
 		return nil, fmt.Errorf("cilium/ebpf decode: %w", err)
 	}
-	if len(symbols) > 0 {
-		pc := 0
-		for i := range insns {
-			if name := symbols[pc]; name != "" {
-				insns[i] = insns[i].WithSymbol(name)
-			}
-			pc += int(insns[i].Width())
+	funcs := p.btfFuncs(symbols)
+	pc := 0
+	for i := range insns {
+		if name := symbols[pc]; name != "" {
+			insns[i] = insns[i].WithSymbol(name)
 		}
+		if fn := funcs[pc]; fn != nil {
+			insns[i] = btf.WithFuncMetadata(insns[i], fn)
+		}
+		pc += int(insns[i].Width())
 	}
 	return insns, nil
+}
+
+// btfFuncs describes, when the program takes the address of a function
+// (bpf_loop and other callbacks), each of its functions in BTF: the kernel
+// refuses a BPF_PSEUDO_FUNC load without BTF func_info ("missing btf
+// func_info"), which needs one record per subprogram. The records are
+// minimal: "int name(void *)", static except the entry. For static
+// functions the kernel only marks a mismatched prototype unreliable, and our
+// programs carry no BTF of their own. It returns nil when no record is
+// needed.
+func (p Program) btfFuncs(symbols map[int]string) map[int]*btf.Func {
+	starts := map[int]bool{0: true}
+	needed := false
+	for pc := 0; pc < len(p); pc++ {
+		ins := p[pc]
+		switch {
+		case ins.IsLdImm64():
+			if ins.Src == BPF_PSEUDO_FUNC {
+				needed = true
+				starts[pc+1+int(ins.Imm)] = true
+			}
+			pc++
+		case ins.IsPseudoCall():
+			starts[ins.JumpTarget(pc)] = true
+		}
+	}
+	if !needed {
+		return nil
+	}
+	funcs := map[int]*btf.Func{}
+	for pc := range starts {
+		name := btfIdent(symbols[pc])
+		if name == "" {
+			name = "func_" + itoa(pc)
+		}
+		linkage := btf.StaticFunc
+		if pc == 0 {
+			linkage = btf.GlobalFunc
+		}
+		funcs[pc] = &btf.Func{
+			Name: name,
+			Type: &btf.FuncProto{
+				Return: &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed},
+				Params: []btf.FuncParam{{Name: "ctx", Type: &btf.Pointer{Target: &btf.Void{}}}},
+			},
+			Linkage: linkage,
+		}
+	}
+	return funcs
+}
+
+// btfIdent turns a symbol into a C identifier, as BTF wants names.
+func btfIdent(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // checkPairs reports an lddw whose second slot is missing or malformed,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	ciliumasm "github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -272,5 +273,51 @@ func TestFromCiliumReferences(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.err) {
 			t.Errorf("%s: got error %v, want %q", tt.name, err, tt.err)
 		}
+	}
+}
+
+// TestCiliumInstructionsBTFFuncs checks the BTF function records a program
+// gets when it takes a function's address, and only then.
+func TestCiliumInstructionsBTFFuncs(t *testing.T) {
+	callback := Prog(
+		BPF_LD_FUNC(BPF_REG_2, 5), // 0-1: address of insn 6
+		BPF_CALL_REL(3),           // 2: call insn 6
+		BPF_EMIT_CALL(BPF_FUNC_loop),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 0), // 6
+		BPF_EXIT_INSN(),
+	)
+	type rec struct {
+		Name    string
+		Linkage btf.FuncLinkage
+	}
+	for _, tt := range []struct {
+		name    string
+		prog    Program
+		symbols map[int]string
+		want    map[int]rec
+	}{
+		{"callback", callback, map[int]string{0: "main", 6: "cb.1"}, map[int]rec{0: {"main", btf.GlobalFunc}, 6: {"cb_1", btf.StaticFunc}}},
+		{"unnamed", callback, nil, map[int]rec{0: {"func_0", btf.GlobalFunc}, 6: {"func_6", btf.StaticFunc}}},
+		{"calls only", Prog(BPF_CALL_REL(1), BPF_EXIT_INSN(), BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()), map[int]string{0: "main", 2: "f"}, map[int]rec{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			insns, err := CiliumInstructions(tt.prog, tt.symbols)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[int]rec{}
+			pc := 0
+			for _, ins := range insns {
+				if fn := btf.FuncMetadata(&ins); fn != nil {
+					got[pc] = rec{fn.Name, fn.Linkage}
+				}
+				pc += int(ins.Width())
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("diff (-want +got):\n%s", d)
+			}
+		})
 	}
 }

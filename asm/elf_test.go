@@ -57,6 +57,8 @@ func TestLoadCollection(t *testing.T) {
 		{"tc_mark.o", []progSummary{{"tc_mark", "tc", "sched_cls", "", "MIT", 34, map[int]string{0: "tc_mark"}, []string{".rodata", ".data", ".bss"}}}, []string{".rodata", ".data", ".bss"}},
 		{"xdp_flow_hash.o", []progSummary{{"xdp_flow_hash", "xdp", "xdp", "xdp", "MIT", 77, map[int]string{0: "xdp_flow_hash"}, []string{".rodata", "buckets"}}}, []string{".rodata", "buckets"}},
 		{"sock_port_filter.o", []progSummary{{"sock_port_filter", "socket", "socket_filter", "", "MIT", 31, map[int]string{0: "sock_port_filter"}, nil}}, nil},
+		// A bpf_loop callback: the function's address is a BPF_PSEUDO_FUNC lddw.
+		{"xdp_bpf_loop.o", []progSummary{{"xdp_bpf_loop", "xdp", "xdp", "xdp", "GPL", 37, map[int]string{0: "xdp_bpf_loop", 21: "count_ff"}, []string{".rodata"}}}, []string{".rodata"}},
 		{"cgroup_skb_count.o", []progSummary{
 			{"count_ingress", "cgroup_skb/ingress", "cgroup_skb", "cgroup_inet_ingress", "MIT", 18, map[int]string{0: "count_ingress"}, []string{"bytes"}},
 			{"count_egress", "cgroup_skb/egress", "cgroup_skb", "cgroup_inet_egress", "MIT", 14, map[int]string{0: "count_egress"}, []string{"bytes"}},
@@ -289,7 +291,20 @@ func checkSlot(t *testing.T, p *ProgramSpec, funcs map[string]*elfFunc, fn *elfF
 	if hasRel && k > 0 && fn.slots[k-1].IsLdImm64() {
 		t.Errorf("%s insn %d: relocation on the second slot of an lddw", p.Name, at)
 	}
+	codeRef := hasRel && (elf.ST_TYPE(rel.sym.Info) == elf.STT_FUNC ||
+		elf.ST_TYPE(rel.sym.Info) == elf.STT_SECTION && funcAt(funcs, rel.sym.Section, 0) != "")
 	switch {
+	case hasRel && rel.typ == rBPF64_64 && raw.IsLdImm64() && codeRef:
+		// A function's address (a callback): the immediate becomes the
+		// relative offset of the function, as for a call.
+		fn := rel.sym.Name
+		if elf.ST_TYPE(rel.sym.Info) == elf.STT_SECTION {
+			fn = funcAt(funcs, rel.sym.Section, uint64(raw.Imm)) // the addend is a byte offset
+		}
+		if target := at + 1 + int(got.Imm); got.Src != BPF_PSEUDO_FUNC || p.Symbols[target] != fn {
+			t.Errorf("%s insn %d: %s loads the address of %q, relocation says %q", p.Name, at, fmtInsn(got), p.Symbols[target], fn)
+		}
+		got.Src, got.Imm, raw.Src, raw.Imm = 0, 0, 0, 0
 	case hasRel && rel.typ == rBPF64_64 && raw.IsLdImm64():
 		if int(got.Imm) >= len(p.Maps) || got.Imm < 0 {
 			t.Errorf("%s insn %d: map index %d out of range", p.Name, at, got.Imm)
