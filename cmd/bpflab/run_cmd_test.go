@@ -9,6 +9,9 @@ import (
 	"github.com/bpflab/bpflab/ctx"
 )
 
+// udpPacket is an IPv4 UDP packet to 10.0.0.2:53 (parity.pcap's first).
+const udpPacket = "000000000000 020000000001 0800 4500002412344000401114930a0000010a000002 04d200350010 2c04 7175657374696f6e"
+
 func TestRunGolden(t *testing.T) {
 	progs := filepath.Join("..", "..", "testdata", "progs")
 	pcaps := filepath.Join("..", "..", "testdata", "pcap")
@@ -23,6 +26,13 @@ func TestRunGolden(t *testing.T) {
 		{name: "run-bad-type", args: []string{"run", "--type", "kprobe", "--packet", "00", filepath.Join(progs, "xdp_count.s")}},
 		{name: "run-bad-ctx", args: []string{"run", "--ctx", "nosuch=1", "--packet", "00", filepath.Join(progs, "xdp_count.s")}},
 		{name: "run-two-progs", args: []string{"run", "--packet", "00", filepath.Join(progs, "xdp_adjust.o")}},
+		// Helper edge cases, kernel-checked by TestKernelParity; the goldens
+		// keep them checked where no kernel is available.
+		{name: "run-tc-helpers", args: []string{"run", "--packet", udpPacket, filepath.Join(progs, "tc_helpers.s")}},
+		{name: "run-xdp-helpers", args: []string{"run", "--packet", udpPacket, filepath.Join(progs, "xdp_helpers.s")}},
+		{name: "run-maps-helpers", args: []string{"run", "--packet", udpPacket, filepath.Join(progs, "maps_helpers.s")}},
+		{name: "run-xlat", args: []string{"run", "--packet", udpPacket, "--ctx", "priority=1", filepath.Join(progs, "tc_xlat.o")}},
+		{name: "run-tc-maps", args: []string{"run", "--pcap", filepath.Join(pcaps, "demo.pcap"), "--cpus", "2", "--map-set", "routes:180000000a000000=01000000", filepath.Join(progs, "tc_maps.o")}},
 		{name: "demo", args: []string{"demo"}},
 	})
 }
