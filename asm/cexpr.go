@@ -416,6 +416,16 @@ type cexpr struct {
 	pp    bool // in #if: unknown identifiers are 0
 	depth int
 	end   ctoken // position to report for a missing token at the end
+	// endNear describes what follows the expression in messages, e.g.
+	// " before ')'" for a macro argument; "" means the end of input.
+	endNear string
+}
+
+func (p *cexpr) near(t ctoken) string {
+	if t.kind == cEOF && p.endNear != "" {
+		return p.endNear
+	}
+	return cNear(t)
 }
 
 func (p *cexpr) peek() ctoken {
@@ -447,7 +457,7 @@ func (p *cexpr) is(text string) bool {
 func (p *cexpr) expect(text string) error {
 	t := p.peek()
 	if !p.is(text) {
-		return p.errf(t, "expected '%s'%s", text, cNear(t))
+		return p.errf(t, "expected '%s'%s", text, p.near(t))
 	}
 	p.next()
 	return nil
@@ -716,7 +726,7 @@ func (p *cexpr) typeName() (ctypeName, error) {
 			p.next()
 			name := p.next()
 			if name.kind != cIdent {
-				return tn, p.errf(name, "expected a %s name%s", t.text, cNear(name))
+				return tn, p.errf(name, "expected a %s name%s", t.text, p.near(name))
 			}
 			seen = true
 			if t.text == "enum" {
@@ -757,7 +767,7 @@ func (p *cexpr) typeName() (ctypeName, error) {
 		seen = true
 	}
 	if !seen {
-		return tn, p.errf(start, "expected a type name%s", cNear(start))
+		return tn, p.errf(start, "expected a type name%s", p.near(start))
 	}
 	for p.is("*") {
 		p.next()
@@ -817,7 +827,7 @@ func (p *cexpr) postfix() (cval, error) {
 		return cval{}, p.errf(t, "string literal in integer expression")
 	}
 	if t.kind == cEOF {
-		return cval{}, p.errf(t, "expected an expression at end of input")
+		return cval{}, p.errf(t, "expected an expression%s", p.near(t))
 	}
 	return cval{}, p.errf(t, "expected an expression before '%s'", t.text)
 }
@@ -874,7 +884,7 @@ func (p *cexpr) offsetof(kw ctoken) (cval, error) {
 	for {
 		t := p.next()
 		if t.kind != cIdent {
-			return cval{}, p.errf(t, "expected a member name%s", cNear(t))
+			return cval{}, p.errf(t, "expected a member name%s", p.near(t))
 		}
 		path.WriteString(t.text)
 		for p.is("[") {
@@ -926,5 +936,8 @@ func (p *cexpr) offsetof(kw ctoken) (cval, error) {
 // evalTokens evaluates one constant expression.
 func evalTokens(toks []ctoken, env *cenv, file string, end ctoken) (cval, error) {
 	p := &cexpr{toks: toks, env: env, file: file, end: end}
+	if end.kind == cPunct {
+		p.endNear = " before '" + end.text + "'"
+	}
 	return p.evalAll()
 }

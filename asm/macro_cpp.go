@@ -26,8 +26,9 @@ type cpp struct {
 }
 
 // maxExpansion bounds macro expansion so that hostile input (macros that
-// double at each level) fails quickly instead of exhausting memory.
-const maxExpansion = 4 << 20
+// double at each level) fails quickly instead of exhausting memory. The
+// largest kernel table file (v6.12) uses under 8k.
+const maxExpansion = 256 << 10
 
 func newCPP(file string, env *cenv) *cpp {
 	p := &cpp{file: file, macros: map[string]*cmacro{}, env: env, budget: maxExpansion}
@@ -305,6 +306,12 @@ func (p *cpp) expand(toks []ctoken, disabled []string) ([]ctoken, error) {
 		x, err := p.expand(body, append(disabled[:len(disabled):len(disabled)], m.name))
 		if err != nil {
 			return nil, err
+		}
+		// Charge the copy at every level, so deep nesting cannot make the
+		// work grow faster than the budget.
+		p.budget -= len(x)
+		if p.budget < 0 {
+			return nil, p.errf(t, "macro expansion too large")
 		}
 		if len(x) > 0 {
 			x[0].space = t.space

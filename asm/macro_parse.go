@@ -80,6 +80,7 @@ func ParseCInit(src []byte, file string, o *COptions) ([]*CInit, error) {
 	ip := &initParser{toks: toks, file: file, env: cDefaultEnv}
 	if len(toks) > 0 {
 		ip.eof = toks[len(toks)-1]
+		ip.eof.col += len(ip.eof.text)
 	} else {
 		ip.eof = ctoken{line: 1, col: 1}
 	}
@@ -399,6 +400,10 @@ func (c *CInit) insns() ([]Insn, error) {
 		return c.rawStruct()
 	}
 	toks := c.toks
+	// Parentheses around a whole macro call are harmless in C.
+	for len(toks) > 2 && isP(toks[0], "(") && isP(toks[len(toks)-1], ")") && matching(toks, 0) == len(toks)-1 {
+		toks = toks[1 : len(toks)-1]
+	}
 	// A compound literal: (struct bpf_insn) { … }.
 	if len(toks) >= 5 && isP(toks[0], "(") && toks[1].text == "struct" && toks[2].text == "bpf_insn" && isP(toks[3], ")") && isP(toks[4], "{") {
 		sub := &initParser{toks: toks[5:], file: c.File, env: c.env, eof: c.end}
@@ -411,10 +416,6 @@ func (c *CInit) insns() ([]Insn, error) {
 			return nil, &SyntaxError{File: c.File, Line: t.line, Col: t.col, Msg: fmt.Sprintf("unexpected '%s' after instruction", t.text)}
 		}
 		return (&CInit{File: c.File, Line: c.Line, Col: c.Col, Braced: true, List: list, env: c.env}).rawStruct()
-	}
-	// Parentheses around a whole macro call are harmless in C.
-	for len(toks) > 2 && isP(toks[0], "(") && isP(toks[len(toks)-1], ")") && matching(toks, 0) == len(toks)-1 {
-		toks = toks[1 : len(toks)-1]
 	}
 	name := toks[0]
 	at := func(t ctoken, format string, args ...any) error {

@@ -4,6 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/internal/testenv"
 )
 
@@ -37,4 +40,27 @@ func TestReadKernelTables(t *testing.T) {
 	if pct < 99 {
 		t.Errorf("only %.2f%% of entries converted, want at least 99%%", pct)
 	}
+}
+
+// TestPrintKernelTables prints every table program in the macro syntax and
+// reads it back: the slots must not change.
+func TestPrintKernelTables(t *testing.T) {
+	tests, _ := ReadDir(verifierDir(t))
+	n := 0
+	for _, tc := range tests {
+		if tc.Err != nil || tc.Generated {
+			continue
+		}
+		text := tc.Insns.Format(asm.SyntaxMacro)
+		back, err := asm.Assemble([]byte(text), tc.Name(), asm.SyntaxMacro)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", tc.Name(), err, text)
+			continue
+		}
+		if !cmp.Equal(back, tc.Insns) {
+			t.Errorf("%s: printed program reads back differently:\n%s", tc.Name(), cmp.Diff(tc.Insns, back))
+		}
+		n++
+	}
+	t.Logf("%d programs printed and read back", n)
 }
