@@ -163,7 +163,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stdout, "  exit: %s\n", changed)
 				return
 			}
-			fmt.Fprintf(stdout, "  %4d: %-40s %s\n", pc, insn, changed)
+			fmt.Fprintln(stdout, strings.TrimRight(fmt.Sprintf("  %4d: %-40s %s", pc, insn, changed), " "))
 		}
 	}
 	if !*asJSON {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -190,8 +191,28 @@ func (r *vmRunner) run(data, ctxIn []byte, repeat int) *runResult {
 
 // tracer reports each executed instruction once the next one starts, with
 // the registers it changed.
+//
+// The text is the main program's, with map and helper names; after a tail
+// call the pcs are the target's, so the text may not match them.
 func (r *vmRunner) tracer() vm.TraceFunc {
-	prog := r.specs[r.main].Insns
+	spec := r.specs[r.main]
+	prog := spec.Insns
+	text := map[int]string{}
+	var b bytes.Buffer
+	if err := prog.Print(&b, asm.PrintOptions{Syntax: asm.SyntaxLLVM, Index: true, MapNames: spec.MapNames(), Symbols: spec.Symbols, HelperNames: true}); err == nil {
+		for _, line := range strings.Split(b.String(), "\n") {
+			idx, insn, ok := strings.Cut(strings.TrimSpace(line), ":\t")
+			if pc, err := strconv.Atoi(idx); ok && err == nil {
+				text[pc] = insn
+			}
+		}
+	}
+	insnText := func(pc int) string {
+		if t, ok := text[pc]; ok {
+			return t
+		}
+		return prog.InsnString(pc, asm.SyntaxLLVM)
+	}
 	lastPC := -1
 	var last [11]uint64
 	return func(depth, pc int, regs *[11]uint64) {
@@ -202,7 +223,7 @@ func (r *vmRunner) tracer() vm.TraceFunc {
 					ch = append(ch, fmt.Sprintf("r%d=%#x", i, regs[i]))
 				}
 			}
-			r.trace(lastPC, prog.InsnString(lastPC, asm.SyntaxLLVM), strings.Join(ch, " "))
+			r.trace(lastPC, insnText(lastPC), strings.Join(ch, " "))
 		}
 		if pc < len(prog) {
 			lastPC, last = pc, *regs
