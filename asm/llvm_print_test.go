@@ -318,3 +318,47 @@ func TestInsnStringTotal(t *testing.T) {
 		}
 	}
 }
+
+func ExampleProgram_Print() {
+	p := Prog(
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_JMP_IMM(BPF_JGT, BPF_REG_1, 5, 1),
+		BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
+		BPF_EXIT_INSN(),
+	)
+	_ = p.Print(os.Stdout, PrintOptions{Index: true, Symbols: map[int]string{0: "prog"}})
+	_ = p.Print(os.Stdout, PrintOptions{Labels: true, HelperNames: true})
+	// Output:
+	// 0000000000000000 <prog>:
+	//        0:	r0 = 0x0
+	//        1:	if r1 > 0x5 goto +0x1 <prog+0x18>
+	//        2:	call 0x5
+	//        3:	exit
+	// 	r0 = 0x0
+	// 	if r1 > 0x5 goto LBB0_1
+	// 	call bpf_ktime_get_ns
+	// LBB0_1:
+	// 	exit
+}
+
+func ExampleProgram_KernelString() {
+	p, err := Assemble([]byte(`
+		r1 = *(u32 *)(r1 + 0)
+		if r1 != 0 goto +2
+		r0 = 1 ll
+		exit`), "example.s", SyntaxLLVM)
+	if err != nil {
+		panic(err)
+	}
+	for pc := 0; pc < len(p); pc++ {
+		fmt.Printf("%d: %s\n", pc, p.KernelString(pc))
+		if p[pc].IsLdImm64() {
+			pc++
+		}
+	}
+	// Output:
+	// 0: (61) r1 = *(u32 *)(r1 +0)
+	// 1: (55) if r1 != 0x0 goto pc+2
+	// 2: (18) r0 = 0x1
+	// 4: (95) exit
+}
