@@ -156,7 +156,9 @@ func (a *Asm) Finish() ([]byte, error) {
 	return a.b, nil
 }
 
-func putU32(b []byte, v uint32) { b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24) }
+func putU32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
 
 func (a *Asm) byte1(b ...byte) { a.b = append(a.b, b...) }
 
@@ -501,3 +503,33 @@ func (a *Asm) Ret() { a.byte1(0xc3) }
 
 // Int3 traps; used to pad and to mark code that must never run.
 func (a *Asm) Int3() { a.byte1(0xcc) }
+
+// ALUMem performs dst = dst op [m] (CMP only sets flags).
+func (a *Asm) ALUMem(op ALUOp, w Width, dst Reg, m Mem) { a.opMem(w, dst, m, byte(op)<<3|3) }
+
+// ALUMemImm performs [m] = [m] op imm, imm sign-extended to the width
+// (W32 or W64).
+func (a *Asm) ALUMemImm(op ALUOp, w Width, m Mem, imm int32) {
+	if imm >= -128 && imm <= 127 {
+		a.opMem(w, Reg(op), m, 0x83)
+		a.byte1(byte(int8(imm)))
+		return
+	}
+	a.opMem(w, Reg(op), m, 0x81)
+	a.imm32(imm)
+}
+
+// LeaRIP sets dst to the address of label l (RIP-relative).
+func (a *Asm) LeaRIP(dst Reg, l Label) {
+	a.rex(true, dst, RAX, RAX, false)
+	a.byte1(0x8d, 0x05|dst.low()<<3)
+	a.fixups = append(a.fixups, fixup{at: len(a.b), label: l})
+	a.imm32(0)
+}
+
+// Call calls label l.
+func (a *Asm) Call(l Label) {
+	a.byte1(0xe8)
+	a.fixups = append(a.fixups, fixup{at: len(a.b), label: l})
+	a.imm32(0)
+}

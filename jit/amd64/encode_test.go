@@ -78,6 +78,13 @@ func TestEncode(t *testing.T) {
 		{func(a *Asm) { a.Pop(RBX) }, "pop rbx"},
 		{func(a *Asm) { a.Ret() }, "ret"},
 		{func(a *Asm) { a.Int3() }, "int3"},
+		{func(a *Asm) { a.ALUMem(CMP, W64, R10, Ptr(R12, 120)) }, "cmp r10, qword ptr [r12+0x78]"},
+		{func(a *Asm) { a.ALUMem(ADD, W64, R11, Ptr(R10, 0)) }, "add r11, qword ptr [r10]"},
+		{func(a *Asm) { a.ALUMem(CMP, W32, RAX, Ptr(RDI, 8)) }, "cmp eax, dword ptr [rdi+0x8]"},
+		{func(a *Asm) { a.ALUMemImm(SUB, W64, Ptr(R12, 8), 1) }, "sub qword ptr [r12+0x8], 0x1"},
+		{func(a *Asm) { a.ALUMemImm(CMP, W64, Ptr(R12, 8), 1000) }, "cmp qword ptr [r12+0x8], 0x3e8"},
+		{func(a *Asm) { l := a.NewLabel(); a.Bind(l); a.LeaRIP(R11, l) }, "lea r11, ptr [rip+0xfffffff9]"},
+		{func(a *Asm) { l := a.NewLabel(); a.Call(l); a.Bind(l) }, "call .+0x0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

@@ -1,0 +1,130 @@
+package jit
+
+import (
+	"github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/jit/amd64"
+	"github.com/bpflab/bpflab/vm"
+)
+
+var widths = map[asm.Size]amd64.Width{asm.BPF_B: amd64.W8, asm.BPF_H: amd64.W16, asm.BPF_W: amd64.W32, asm.BPF_DW: amd64.W64}
+
+var sizeBytes = map[asm.Size]int32{asm.BPF_B: 1, asm.BPF_H: 2, asm.BPF_W: 4, asm.BPF_DW: 8}
+
+// checkedAddr leaves in R11 the host address of the size bytes at eBPF
+// address base+off, after the vm's region check (vm/memory.go): region
+// index below the table length, off+size within the region's length, and
+// for writes the writable flag. A failed check exits with exitMemFault at
+// pc; Go then serves a context access or builds the vm's fault.
+func (c *compiler) checkedAddr(pc int, base asm.Reg, off int16, size int32, write bool) {
+	a := &c.a
+	fault := c.stub(exitMemFault, pc)
+	if base == asm.BPF_REG_10 {
+		a.Load(amd64.W64, s11, amd64.Ptr(regState, offR10))
+	} else {
+		a.Mov(amd64.W64, s11, regMap[base])
+	}
+	if off != 0 {
+		a.ALUImm(amd64.ADD, amd64.W64, s11, int32(off))
+	}
+	a.Mov(amd64.W64, s10, s11)
+	a.ShiftImm(amd64.SHR, amd64.W64, s10, 32)
+	a.ALUMem(amd64.CMP, amd64.W64, s10, amd64.Ptr(regState, offTableLen))
+	a.Jcc(amd64.CondAE, fault)
+	a.ShiftImm(amd64.SHL, amd64.W64, s10, 5) // vm.RegionSize
+	a.ALUMem(amd64.ADD, amd64.W64, s10, amd64.Ptr(regState, offTable))
+	a.Mov(amd64.W32, s11, s11)
+	a.Lea(s9, amd64.Ptr(s11, size))
+	a.ALUMem(amd64.CMP, amd64.W64, s9, amd64.Ptr(s10, vm.RegionLenOffset))
+	a.Jcc(amd64.CondA, fault)
+	if write {
+		a.Load(amd64.W32, s9, amd64.Ptr(s10, vm.RegionFlagsOff))
+		a.TestImm(amd64.W32, s9, int32(vm.RegionWritable))
+		a.Jcc(amd64.CondE, fault)
+	}
+	a.ALUMem(amd64.ADD, amd64.W64, s11, amd64.Ptr(s10, vm.RegionDataOffset))
+}
+
+// lowerMem compiles LDX, ST and STX (BPF_MEM, BPF_MEMSX).
+func (c *compiler) lowerMem(pc int, in asm.Insn) error {
+	a := &c.a
+	w := widths[in.Size()]
+	size := sizeBytes[in.Size()]
+	switch in.Class() {
+	case asm.BPF_LDX:
+		if in.Dst == asm.BPF_REG_10 {
+			c.exitInline(exitSlow, pc)
+			return nil
+		}
+		c.checkedAddr(pc, in.Src, in.Off, size, false)
+		if in.Mode() == asm.BPF_MEMSX {
+			a.LoadSX(w, regMap[in.Dst], amd64.Ptr(s11, 0))
+		} else {
+			a.Load(w, regMap[in.Dst], amd64.Ptr(s11, 0))
+		}
+	case asm.BPF_ST:
+		c.checkedAddr(pc, in.Dst, in.Off, size, true)
+		a.StoreImm(w, amd64.Ptr(s11, 0), in.Imm)
+	case asm.BPF_STX:
+		if in.Mode() != asm.BPF_MEM {
+			c.flush(pc)
+			c.exitInline(exitSlowCheck, pc)
+			return nil
+		}
+		c.checkedAddr(pc, in.Dst, in.Off, size, true)
+		a.Store(w, amd64.Ptr(s11, 0), c.src(in.Src, s9))
+	}
+	return nil
+}
+
+// lowerAtomic compiles BPF_ATOMIC read-modify-writes with lock-prefixed
+// instructions; acquire loads and release stores, and forms with R10 as
+// the value register, run in Go. Like the vm, the budget is checked after.
+func (c *compiler) lowerAtomic(pc int, in asm.Insn) error {
+	a := &c.a
+	op := asm.ALUOp(in.Imm)
+	if in.Src == asm.BPF_REG_10 || op == asm.BPF_LOAD_ACQ || op == asm.BPF_STORE_REL {
+		c.flush(pc)
+		c.exitInline(exitSlowCheck, pc)
+		return nil
+	}
+	w := widths[in.Size()]
+	c.checkedAddr(pc, in.Dst, in.Off, sizeBytes[in.Size()], true)
+	m := amd64.Ptr(s11, 0)
+	src := regMap[in.Src]
+	switch op {
+	case asm.BPF_ADD, asm.BPF_OR, asm.BPF_AND, asm.BPF_XOR:
+		a.LockALU(simpleALU[op], w, m, src)
+	case asm.BPF_ADD | asm.BPF_FETCH:
+		a.LockXadd(w, m, src)
+	case asm.BPF_OR | asm.BPF_FETCH, asm.BPF_AND | asm.BPF_FETCH, asm.BPF_XOR | asm.BPF_FETCH:
+		// A compare-and-exchange loop; RAX (R0) is saved in R10.
+		a.Mov(amd64.W64, s10, amd64.RAX)
+		loop := a.NewLabel()
+		a.Bind(loop)
+		a.Load(w, amd64.RAX, m)
+		a.Mov(amd64.W64, s9, amd64.RAX)
+		if src == amd64.RAX {
+			a.ALU(simpleALU[op&^asm.BPF_FETCH], w, s9, s10)
+		} else {
+			a.ALU(simpleALU[op&^asm.BPF_FETCH], w, s9, src)
+		}
+		a.LockCmpxchg(w, m, s9)
+		a.Jcc(amd64.CondNE, loop)
+		if src != amd64.RAX {
+			a.Mov(amd64.W64, src, amd64.RAX)
+			a.Mov(amd64.W64, amd64.RAX, s10)
+		}
+	case asm.BPF_XCHG:
+		a.Xchg(w, m, src)
+	case asm.BPF_CMPXCHG:
+		a.LockCmpxchg(w, m, src)
+		if w == amd64.W32 {
+			a.Mov(amd64.W32, amd64.RAX, amd64.RAX)
+		}
+	default:
+		return &CompileError{Insn: pc, Msg: "unsupported atomic operation"}
+	}
+	c.flush(pc)
+	a.Jcc(amd64.CondS, c.stub(exitBudget, pc+1))
+	return nil
+}
