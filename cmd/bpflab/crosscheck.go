@@ -15,6 +15,7 @@ import (
 	"github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/ctx"
 	"github.com/bpflab/bpflab/kernel"
+	"github.com/bpflab/bpflab/verifier"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -56,17 +57,29 @@ type xcRun struct {
 	Diff   string    `json:"diff,omitempty"`
 }
 
+// xcVerdict is one engine's verdict on the program.
+type xcVerdict struct {
+	Accepted bool `json:"accepted"`
+	// Errno, Insn and Line describe a rejection: the errno, the
+	// instruction (-1 when none is named) and the error line.
+	Errno string `json:"errno,omitempty"`
+	Insn  int    `json:"insn"`
+	Line  string `json:"error_line,omitempty"`
+	// By is who judged: "kernel", "verifier" (bpflab's simulator) or
+	// "interpreter" (bpflab without its verifier, which refuses only
+	// programs it cannot decode).
+	By string `json:"by"`
+}
+
 // xcReport is the crosscheck's result, also its --json output.
 type xcReport struct {
-	Program string `json:"program"`
-	Type    string `json:"type"`
-	// KernelAccepts and BpflabAccepts are the verdicts; KernelError is the
-	// verifier's error line when the kernel refused the program,
-	// BpflabError why bpflab refused it.
-	KernelAccepts bool   `json:"kernel_accepts"`
-	BpflabAccepts bool   `json:"bpflab_accepts"`
-	KernelError   string `json:"kernel_error,omitempty"`
-	BpflabError   string `json:"bpflab_error,omitempty"`
+	Program string    `json:"program"`
+	Type    string    `json:"type"`
+	Kernel  xcVerdict `json:"kernel"`
+	Bpflab  xcVerdict `json:"bpflab"`
+	// VerdictDiff compares the verdicts: everything when bpflab's
+	// verifier judged, acceptance only otherwise.
+	VerdictDiff string `json:"verdict_diff,omitempty"`
 	// Runs holds each input's outcomes when both engines accepted.
 	Runs []xcRun `json:"runs,omitempty"`
 	// NotCompared lists what was left out of the comparison, and why.
@@ -136,18 +149,30 @@ func crosscheck(s *runSetup, verify bool) (*xcReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	kernelRuns, kerr, err := kernelOutcomes(spec, s)
+	kernelRuns, kv, err := kernelOutcomes(spec, s)
 	if err != nil {
 		return nil, err
 	}
-	bpflabRuns, berr := bpflabOutcomes(s, spec, verify)
-	rep.KernelAccepts, rep.KernelError = kerr == "", kerr
-	rep.BpflabAccepts, rep.BpflabError = berr == "", berr
-	if verifyHook == nil || !verify {
-		rep.NotCompared = append(rep.NotCompared, "error lines: bpflab's verdict is its interpreter's (no verifier ran), which refuses only programs it cannot decode")
+	bv, note := bpflabVerdict(s, spec, verify)
+	if note != "" {
+		rep.NotCompared = append(rep.NotCompared, note)
 	}
-	rep.Agree = rep.KernelAccepts == rep.BpflabAccepts
-	if !rep.KernelAccepts || !rep.BpflabAccepts {
+	var bpflabRuns []xcOutcome
+	if bv.Accepted {
+		var why string
+		if bpflabRuns, why = bpflabOutcomes(s); why != "" {
+			bv = xcVerdict{Errno: "EINVAL", Insn: -1, Line: why, By: "interpreter"}
+		}
+	}
+	rep.Kernel, rep.Bpflab = kv, bv
+	ck, cb := kv, bv
+	ck.By, cb.By = "", ""
+	if bv.By != "verifier" {
+		ck, cb = xcVerdict{Accepted: kv.Accepted}, xcVerdict{Accepted: bv.Accepted}
+	}
+	rep.VerdictDiff = cmp.Diff(ck, cb)
+	rep.Agree = rep.VerdictDiff == ""
+	if !kv.Accepted || !bv.Accepted {
 		return rep, nil
 	}
 	fns := nondeterministic(spec.Insns)
@@ -207,26 +232,25 @@ func specWithSets(spec *asm.ProgramSpec, typ *ctx.ProgType, sets []mapSet) (*asm
 
 // kernelOutcomes loads the program into the kernel and runs every input
 // (on CPU 0, as bpflab does, when the outcome depends on the CPU), with
-// maps kept between inputs. The string is the verifier's error line when
-// it refused the program.
-func kernelOutcomes(spec *asm.ProgramSpec, s *runSetup) ([]xcOutcome, string, error) {
+// maps kept between inputs.
+func kernelOutcomes(spec *asm.ProgramSpec, s *runSetup) ([]xcOutcome, xcVerdict, error) {
 	if s.typ.Ctx == nil {
 		r, err := kernel.RunSpecWithMemory(spec, s.inputs[0])
 		if err != nil {
-			return nil, "", err
+			return nil, xcVerdict{}, err
 		}
 		if !r.Accepted {
-			return nil, kernelErrLine(r.Result), nil
+			return nil, kernelVerdict(r.Result), nil
 		}
-		return []xcOutcome{{Retval: fmt.Sprintf("%#x", r.R0), Data: hexOf(r.Mem), Maps: mapsOf(spec.Maps, r.Maps)}}, "", nil
+		return []xcOutcome{{Retval: fmt.Sprintf("%#x", r.R0), Data: hexOf(r.Mem), Maps: mapsOf(spec.Maps, r.Maps)}}, kernelVerdict(r.Result), nil
 	}
 	p, err := kernel.Load(spec, nil)
 	if err != nil {
-		return nil, "", err
+		return nil, xcVerdict{}, err
 	}
 	defer p.Close()
 	if !p.Accepted {
-		return nil, kernelErrLine(p.Result), nil
+		return nil, kernelVerdict(p.Result), nil
 	}
 	var outs []xcOutcome
 	pin := kernel.CPUDependent(spec)
@@ -238,34 +262,73 @@ func kernelOutcomes(spec *asm.ProgramSpec, s *runSetup) ([]xcOutcome, string, er
 		case errors.As(err, &errno):
 			o.Err = "test run: " + errno.Error()
 		case err != nil:
-			return nil, "", err
+			return nil, xcVerdict{}, err
 		default:
 			o.Retval = fmt.Sprintf("%#x", out.Retval)
 			o.Data, o.Ctx, o.Maps = hexOf(out.Data), hexOf(out.Ctx), mapsOf(spec.Maps, out.Maps)
 		}
 		outs = append(outs, o)
 	}
-	return outs, "", nil
+	return outs, kernelVerdict(p.Result), nil
 }
 
-func kernelErrLine(r kernel.Result) string {
-	s := fmt.Sprintf("%s (%v)", r.ErrorLine, r.Errno)
-	if r.Insn >= 0 {
-		s = fmt.Sprintf("insn %d: %s", r.Insn, s)
+func kernelVerdict(r kernel.Result) xcVerdict {
+	v := xcVerdict{Accepted: r.Accepted, Insn: -1, By: "kernel"}
+	if !r.Accepted {
+		v.Errno, v.Insn, v.Line = errnoName(r.Errno), r.Insn, r.ErrorLine
 	}
-	return s
+	return v
+}
+
+// errnoName spells the errnos verifiers return as C does.
+func errnoName(e syscall.Errno) string {
+	switch e {
+	case syscall.EACCES:
+		return "EACCES"
+	case syscall.EINVAL:
+		return "EINVAL"
+	case syscall.E2BIG:
+		return "E2BIG"
+	case syscall.EFAULT:
+		return "EFAULT"
+	case syscall.EPERM:
+		return "EPERM"
+	case syscall.ENOTSUP:
+		return "ENOTSUP"
+	case 0:
+		return ""
+	}
+	return e.Error()
+}
+
+// bpflabVerdict is bpflab's verdict: its verifier's (when verify is set
+// and the program has a context; a plain program reaches the kernel
+// wrapped, so the verifier's view of it would differ), else acceptance.
+// The note says what was not compared.
+func bpflabVerdict(s *runSetup, spec *asm.ProgramSpec, verify bool) (xcVerdict, string) {
+	accept := xcVerdict{Accepted: true, Insn: -1, By: "interpreter"}
+	switch {
+	case !verify:
+		return accept, "error lines: --no-verify (bpflab's interpreter refuses only programs it cannot decode)"
+	case s.typ.Ctx == nil:
+		return accept, "error lines: plain programs run in the kernel as a subprogram of a wrapper, so bpflab's verifier does not judge them"
+	}
+	res, err := verifier.VerifySpec(spec, verifier.Options{ProgType: s.typ.Name, LogLevel: 1})
+	var verr *verifier.Error
+	switch {
+	case errors.As(err, &verr):
+		return xcVerdict{Errno: errnoName(verr.Errno), Insn: verr.Insn, Line: verr.Msg, By: "verifier"}, ""
+	case err != nil || res == nil:
+		return accept, fmt.Sprintf("error lines: bpflab's verifier could not judge the program (%v)", err)
+	}
+	return xcVerdict{Accepted: true, Insn: -1, By: "verifier"}, ""
 }
 
 // bpflabOutcomes runs every input in bpflab's interpreter the way the
-// kernel runs it (run's vmRunner). The string says why bpflab refused the
-// program: its verifier (when one is linked in and verify is set) or its
-// interpreter's decoder.
-func bpflabOutcomes(s *runSetup, spec *asm.ProgramSpec, verify bool) ([]xcOutcome, string) {
-	if verifyHook != nil && verify {
-		if err := verifyHook(s.lp.Spec, s.typ); err != nil {
-			return nil, err.Error()
-		}
-	}
+// kernel runs it (run's vmRunner). The string says why the interpreter
+// refused the program.
+func bpflabOutcomes(s *runSetup) ([]xcOutcome, string) {
+	spec := s.lp.Spec
 	cpus, err := kernel.PossibleCPUs()
 	if err != nil {
 		cpus = 1
@@ -370,15 +433,25 @@ func hexOf(b []byte) string { return hex.EncodeToString(b) }
 
 func printCrosscheck(w io.Writer, rep *xcReport) {
 	fmt.Fprintf(w, "program: %s (type %s)\n", rep.Program, rep.Type)
-	verdict := func(name string, ok bool, why string) {
-		if ok {
-			fmt.Fprintf(w, "%-7s accepts\n", name+":")
-		} else {
-			fmt.Fprintf(w, "%-7s refuses: %s\n", name+":", why)
+	verdict := func(name string, v xcVerdict) {
+		by := ""
+		if v.By != "kernel" {
+			by = " (" + v.By + ")"
+		}
+		switch {
+		case v.Accepted:
+			fmt.Fprintf(w, "%-7s accepts%s\n", name+":", by)
+		case v.Insn >= 0:
+			fmt.Fprintf(w, "%-7s refuses%s: insn %d: %s (%s)\n", name+":", by, v.Insn, v.Line, v.Errno)
+		default:
+			fmt.Fprintf(w, "%-7s refuses%s: %s (%s)\n", name+":", by, v.Line, v.Errno)
 		}
 	}
-	verdict("kernel", rep.KernelAccepts, rep.KernelError)
-	verdict("bpflab", rep.BpflabAccepts, rep.BpflabError)
+	verdict("kernel", rep.Kernel)
+	verdict("bpflab", rep.Bpflab)
+	if rep.VerdictDiff != "" {
+		fmt.Fprintf(w, "verdicts differ (-kernel +bpflab):\n%s", rep.VerdictDiff)
+	}
 	side := func(name string, o xcOutcome) {
 		if o.Err != "" {
 			fmt.Fprintf(w, "  %-7s %s\n", name+":", o.Err)
@@ -420,7 +493,7 @@ func printCrosscheck(w io.Writer, rep *xcReport) {
 	switch {
 	case rep.Agree:
 		fmt.Fprintln(w, "agree")
-	case rep.KernelAccepts != rep.BpflabAccepts:
+	case rep.VerdictDiff != "":
 		fmt.Fprintln(w, "differ: the verdicts")
 	default:
 		fmt.Fprintln(w, "differ")

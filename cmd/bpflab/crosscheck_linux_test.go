@@ -16,6 +16,8 @@ func TestKernelCrosscheck(t *testing.T) {
 	plain := writeProg(t, "plain.s", "r0 = *(u16 *)(r1 + 1)\n*(u8 *)(r1 + 0) = 0x5a\nr0 <<= 40\nr0 += r2\nexit\n")
 	pktLen := writeProg(t, "len.s", "r0 = *(u32 *)(r1 + 4)\nr2 = *(u32 *)(r1 + 0)\nr0 -= r2\nexit\n")
 	noR0 := writeProg(t, "nor0.s", "r1 = 0\nexit\n")
+	unchecked := writeProg(t, "unchecked.s", "r2 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r2 + 0)\nexit\n")
+	shift := writeProg(t, "shift.s", "r0 = 1\nr0 <<= 64\nexit\n")
 	tests := []struct {
 		name string
 		args []string
@@ -40,9 +42,19 @@ func TestKernelCrosscheck(t *testing.T) {
 		{".rodata and .data maps", []string{"--packet", ipv4TCP, "../../testdata/progs/tc_mark.o"}, 0, []string{"agree"}},
 		{"random helper not compared", []string{"--packet", ipv4TCP, "--prog", "sock_dns_sample", "../../testdata/progs/sock_len.o"}, 0,
 			[]string{"not compared: retval, data_out, ctx_out and maps: the program calls bpf_get_prandom_u32", "agree"}},
-		// bpflab has no verifier yet: the kernel's refusal is a difference.
+		// Plain programs are not judged by bpflab's verifier: the kernel's
+		// refusal is a difference.
 		{"kernel refuses, bpflab runs", []string{noR0}, 1,
-			[]string{"kernel: refuses: insn 1: R0 !read_ok (permission denied)", "bpflab: accepts", "differ: the verdicts"}},
+			[]string{"kernel: refuses: insn 1: R0 !read_ok (EACCES)", "bpflab: accepts (interpreter)", "differ: the verdicts"}},
+		// Programs with a context are: error line, insn and errno compare.
+		{"verifier agrees: R0 not written", []string{"--type", "xdp", "--packet", ipv4TCP, noR0}, 0,
+			[]string{"kernel: refuses: insn 1: R0 !read_ok (EACCES)", "bpflab: refuses (verifier): insn 1: R0 !read_ok (EACCES)", "agree"}},
+		{"verifier agrees: unchecked packet access", []string{"--type", "xdp", "--packet", ipv4TCP, unchecked}, 0,
+			[]string{"bpflab: refuses (verifier): insn 1: R2 offset is outside of the packet (EACCES)", "agree"}},
+		{"verifier agrees: shift out of range", []string{"--type", "sched_cls", "--packet", ipv4TCP, shift}, 0,
+			[]string{"bpflab: refuses (verifier): insn 1: invalid shift 64 (EINVAL)", "agree"}},
+		{"--no-verify", []string{"--no-verify", "--type", "xdp", "--packet", ipv4TCP, shift}, 1,
+			[]string{"bpflab: accepts (interpreter)", "not compared: error lines: --no-verify", "differ: the verdicts"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
