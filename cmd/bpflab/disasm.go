@@ -86,7 +86,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) error {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		printHeader(stdout, p)
+		printHeader(stdout, p, s)
 		o := opts
 		o.Symbols = p.Symbols
 		o.MapNames = p.MapNames()
@@ -97,20 +97,26 @@ func runDisasm(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// printHeader describes an ELF program in comments, which every syntax's
-// assembler skips.
-func printHeader(w io.Writer, p *asm.ProgramSpec) {
+// printHeader describes an ELF program in comments of the syntax printed
+// ("#" for uBPF, which reads "//" as an instruction; "//" for the others, C
+// preprocessing taking "#" in the macro syntax), so that the output
+// assembles back.
+func printHeader(w io.Writer, p *asm.ProgramSpec, s asm.Syntax) {
+	c := "//"
+	if s == asm.SyntaxUBPF {
+		c = "#"
+	}
 	typ := p.Type
 	if typ == "" {
 		typ = "unknown"
 	}
-	fmt.Fprintf(w, "// program %s: section %s, type %s", p.Name, p.Section, typ)
+	fmt.Fprintf(w, "%s program %s: section %s, type %s", c, p.Name, p.Section, typ)
 	if p.AttachType != "" {
 		fmt.Fprintf(w, ", attach %s", p.AttachType)
 	}
 	fmt.Fprintf(w, ", license %s, %d insns\n", p.License, len(p.Insns))
 	for i, m := range p.Maps {
-		fmt.Fprintf(w, "// map %d: %s, %s, key %d, value %d, max_entries %d", i, m.Name, mapTypeName(m.Type), m.KeySize, m.ValueSize, m.MaxEntries)
+		fmt.Fprintf(w, "%s map %d: %s, %s, key %d, value %d, max_entries %d", c, i, m.Name, mapTypeName(m.Type), m.KeySize, m.ValueSize, m.MaxEntries)
 		if m.Flags != 0 {
 			fmt.Fprintf(w, ", flags %#x", m.Flags)
 		}

@@ -40,6 +40,8 @@ func TestDisasmGolden(t *testing.T) {
 		{name: "disasm_tc_mark_no_index", args: []string{"disasm", "--no-index", "--prog", "tc_mark", progs + "tc_mark.o"}},
 		{name: "disasm_cgroup_section", args: []string{"disasm", "--section", "cgroup_skb/egress", progs + "cgroup_skb_count.o"}},
 		{name: "disasm_cgroup_both", args: []string{"disasm", "--no-index", progs + "cgroup_skb_count.o"}},
+		{name: "disasm_xdp_call_macro", args: []string{"disasm", "--syntax", "macro", progs + "xdp_call.o"}},
+		{name: "disasm_tc_count_macro_no_index", args: []string{"disasm", "--syntax", "macro", "--no-index", progs + "tc_count.o"}},
 		{name: "disasm_sock_filter_ubpf", args: []string{"disasm", "--syntax", "ubpf", progs + "sock_filter_tcp.o"}},
 		{name: "disasm_error_no_match", args: []string{"disasm", "--prog", "nope", progs + "cgroup_skb_count.o"}},
 		{name: "disasm_error_prog_on_raw", args: []string{"disasm", "--prog", "x", "-"}, stdin: hexText},
@@ -63,9 +65,9 @@ func mustParseHex(t *testing.T, s string) []byte {
 	return b
 }
 
-// TestDisasmRoundTrip disassembles every program of every object and
-// assembles the text again with bpflab asm: the bytes must be the loaded
-// program's, map indexes included.
+// TestDisasmRoundTrip disassembles every program of every object in every
+// syntax and assembles the text again with bpflab asm: the bytes must be
+// the loaded program's, map indexes included.
 func TestDisasmRoundTrip(t *testing.T) {
 	files, err := filepath.Glob(progs + "*.o")
 	if err != nil || len(files) == 0 {
@@ -77,11 +79,12 @@ func TestDisasmRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range c.Programs {
-			for _, noIndex := range []bool{false, true} {
-				args := []string{"disasm", "--prog", p.Name, path}
-				if noIndex {
-					args = append(args[:1], append([]string{"--no-index"}, args[1:]...)...)
-				}
+			for _, flags := range [][]string{
+				{"--syntax", "llvm"}, {"--syntax", "llvm", "--no-index"},
+				{"--syntax", "macro"}, {"--syntax", "macro", "--no-index"},
+				{"--syntax", "ubpf", "--no-index"}, // the uBPF parser reads no index prefixes
+			} {
+				args := append(append([]string{"disasm"}, flags...), "--prog", p.Name, path)
 				t.Run(strings.Join(args[1:], " "), func(t *testing.T) {
 					var text, asmOut, stderr bytes.Buffer
 					if code := run(args, &text, &stderr); code != 0 {
@@ -90,7 +93,7 @@ func TestDisasmRoundTrip(t *testing.T) {
 					old := stdin
 					stdin = &text
 					defer func() { stdin = old }()
-					if code := run([]string{"asm", "-"}, &asmOut, &stderr); code != 0 {
+					if code := run([]string{"asm", "--syntax", flags[1], "-"}, &asmOut, &stderr); code != 0 {
 						t.Fatalf("asm: exit %d: %s", code, stderr.String())
 					}
 					if d := cmp.Diff(p.Insns.Marshal(binary.LittleEndian), asmOut.Bytes()); d != "" {
