@@ -315,3 +315,21 @@ func TestKernelLoadersAgree(t *testing.T) {
 		})
 	}
 }
+
+func TestKernelTestRunRepeat(t *testing.T) {
+	requireKernel(t)
+	// A loop of 64 rounds, so that a run takes measurable time.
+	prog := asm.Prog(
+		asm.BPF_MOV64_IMM(asm.BPF_REG_0, 0),
+		asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_0, 1),
+		asm.BPF_JMP_IMM(asm.BPF_JLT, asm.BPF_REG_0, 64, -2),
+		asm.BPF_EXIT_INSN())
+	p := load(t, &asm.ProgramSpec{Type: "xdp", Insns: prog}, nil)
+	out, err := p.TestRun(RunInput{Data: make([]byte, 14), Repeat: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Retval != 64 || out.Duration <= 0 {
+		t.Errorf("retval %d, duration %v; want 64 and a positive mean", out.Retval, out.Duration)
+	}
+}
