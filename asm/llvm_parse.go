@@ -169,8 +169,12 @@ func (p *llvmParser) parseLine(line string) {
 		col += n + 1
 		col = skipBlanks(line, col)
 		// A verifier log's register-state line: "0: R1=ctx() R10=fp0".
-		if rest := line[col:]; len(rest) > 2 && rest[0] == 'R' && rest[1] >= '0' && rest[1] <= '9' {
+		if isListingNoise(line[col:]) {
 			return
+		}
+		// The liveness column of a 6.18 verifier log: "0: ..2.4..... (bf) r6 = r1".
+		if n := liveColumn(line[col:]); n > 0 {
+			col = skipBlanks(line, col+n)
 		}
 		// objdump raw bytes "b7 01 00 00 ..." before a tab
 		col = skipRawBytes(line, col)
@@ -208,7 +212,7 @@ func (p *llvmParser) parseLine(line string) {
 // instruction: subprogram and state lines, statistics, precision tracking.
 var logNoise = []string{"Disassembly of section", "func#", "processed ", "from ", "last_idx ",
 	"regs=", "parent ", "mark_precise", "propagating ", "verification time", "stack depth ",
-	"returning from ", "Live regs", "Global function ", "Func#", "Validating "}
+	"returning from ", "to caller at ", "Live regs", "Global function ", "Func#", "Validating "}
 
 // isListingNoise reports whether a trimmed line is verifier-log or listing
 // text around the instructions: the lines above, "file format" headers,
@@ -235,6 +239,19 @@ func isListingNoise(s string) bool {
 		return true
 	}
 	return false
+}
+
+// liveColumn returns the length of a leading run of dots and digits that
+// is followed by a blank and a kernel "(xx)" opcode, or 0.
+func liveColumn(s string) int {
+	n := 0
+	for n < len(s) && (s[n] == '.' || s[n] >= '0' && s[n] <= '9') {
+		n++
+	}
+	if n == 0 || n+1 >= len(s) || s[n] != ' ' || s[n+1] != '(' || !strings.Contains(s[:n], ".") {
+		return 0
+	}
+	return n
 }
 
 func objdumpHeader(s string) (string, bool) {

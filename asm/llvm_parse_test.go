@@ -133,6 +133,15 @@ func TestLLVMParse(t *testing.T) {
 		{"data directives", ".byte 0xe5, 0\n.short -1\n.long 0\nexit", Prog(BPF_MAY_GOTO_INSN(-1), BPF_EXIT_INSN())},
 		{"C integer suffixes", "r1 = -9223372036854775808ULL ll\nr2 = 5UL\nexit", Prog(BPF_LD_IMM64(BPF_REG_1, 1<<63), BPF_MOV64_IMM(BPF_REG_2, 5), BPF_EXIT_INSN())},
 		{"bpftool opcodes and state lines", "0: (b7) r0 = 0\n   b7 00 00 00 00 00 00 00\n0: R1=ctx() R10=fp0\nprocessed 1 insns\n1: (95) exit", Prog(BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN())},
+		{"6.18 verifier log", `func#0 @0
+Live regs before insn:
+      0: ...345.... (18) r1 = 0xffff8881043ae600
+0: R1=ctx() R10=fp0
+4: (bf) r6 = r1                       ; R1=map_ptr(map=m,ks=4,vs=8) R6=map_ptr(map=m,ks=4,vs=8)
+8: frame1: R1=map_ptr(map=m,ks=4,vs=8) R10=fp0
+to caller at 6:
+ frame1: R0=1 R10=fp0
+9: (95) exit`, Prog(BPF_LD_IMM64(BPF_REG_1, 0xffff8881043ae600), BPF_MOV64_REG(BPF_REG_6, BPF_REG_1), BPF_EXIT_INSN())},
 		{"negative hex jump imm", "if r1 == 0xfffffffb goto pc+0\nexit", Prog(BPF_JMP_IMM(BPF_JEQ, BPF_REG_1, -5, 0), BPF_EXIT_INSN())},
 	}
 	for _, tt := range tests {
