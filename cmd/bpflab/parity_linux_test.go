@@ -30,6 +30,9 @@ type parityCase struct {
 	skip string // why the case cannot run yet
 	// xdpEnd sets xdp_md.data_end of the ctx to each packet's length.
 	xdpEnd bool
+	// repeat runs each packet this many times on the same context, as
+	// BPF_PROG_TEST_RUN's repeat does (changes accumulate).
+	repeat int
 }
 
 var parityCases = []parityCase{
@@ -67,6 +70,10 @@ var parityCases = []parityCase{
 	{file: "xdp_helpers.s"},
 	{file: "xdp_helpers.s", ctx: "data=8,ingress_ifindex=1", xdpEnd: true},
 	{file: "maps_helpers.s"},
+	{file: "xdp_adjust.o", prog: "xdp_push_vlan", repeat: 3},
+	{file: "tc_count.o", repeat: 5},
+	{file: "tc_rewrite.o", prog: "tc_vlan", ctx: "mark=5", repeat: 3},
+	{file: "xdp_helpers.s", repeat: 2},
 	{file: "tc_xlat.o", ctx: "priority=1"},
 	{file: "xdp_redirect.o", sets: []string{"ports:02000000=01000000", "ports6:06000000=01000000"}},
 	{file: "xdp_redirect.o"},
@@ -94,6 +101,9 @@ func TestKernelParity(t *testing.T) {
 		}
 		if c.typ != "" {
 			name += "/" + c.typ
+		}
+		if c.repeat > 1 {
+			name += fmt.Sprintf("/repeat=%d", c.repeat)
 		}
 		t.Run(name, func(t *testing.T) {
 			if c.skip != "" {
@@ -174,8 +184,8 @@ func runParityCase(t *testing.T, c parityCase, pkts [][]byte, cpus int) (compare
 			binary.LittleEndian.PutUint32(ctxIn[4:], uint32(len(pkt)))
 		}
 		// Per-CPU maps: the vm runs on CPU 0, so the kernel must too.
-		kout, kerr := kp.TestRun(kernel.RunInput{Data: pkt, Ctx: ctxIn, Pin: true, CPU: 0})
-		res := r.run(pkt, ctxIn, 1)
+		kout, kerr := kp.TestRun(kernel.RunInput{Data: pkt, Ctx: ctxIn, Pin: true, CPU: 0, Repeat: uint32(c.repeat)})
+		res := r.run(pkt, ctxIn, c.repeat)
 		if d := parityDiff(lp.Spec, r, kout, kerr, res); d != "" {
 			t.Errorf("packet %d (%d bytes): vm and kernel differ:\n%s", i+1, len(pkt), d)
 			continue
