@@ -14,6 +14,8 @@ import (
 // states on its own (legacy packet loads in and out of the packet, run-time
 // division by zero, signed overflow, shifts by registers) both here and in
 // the live kernel, and compares r0 (the kernel reports its low 32 bits).
+// A socket filter's skb data starts after the 14-byte Ethernet header of
+// the test packet, so LD_ABS offset 0 is packet byte 14 in both.
 func TestKernelSemantics(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kernel cross-check skipped in -short mode")
@@ -31,9 +33,10 @@ func TestKernelSemantics(t *testing.T) {
 		prog Program
 	}{
 		{"ld_abs w", Prog(ctx6, BPF_LD_ABS(BPF_W, 2), BPF_EXIT_INSN())},
-		{"ld_abs h at the end", Prog(ctx6, BPF_LD_ABS(BPF_H, 18), BPF_EXIT_INSN())},
-		{"ld_abs past the end returns 0", Prog(ctx6, BPF_LD_ABS(BPF_W, 18), BPF_MOV64_IMM(BPF_REG_0, 9), BPF_EXIT_INSN())},
-		{"ld_ind b", Prog(ctx6, BPF_MOV64_IMM(BPF_REG_7, 5), BPF_LD_IND(BPF_B, BPF_REG_7, 3), BPF_EXIT_INSN())},
+		{"ld_abs h at the end", Prog(ctx6, BPF_LD_ABS(BPF_H, 4), BPF_EXIT_INSN())},
+		{"ld_abs past the end returns 0", Prog(ctx6, BPF_LD_ABS(BPF_W, 3), BPF_MOV64_IMM(BPF_REG_0, 9), BPF_EXIT_INSN())},
+		{"ld_abs past the end of the frame returns 0", Prog(ctx6, BPF_LD_ABS(BPF_H, 18), BPF_MOV64_IMM(BPF_REG_0, 9), BPF_EXIT_INSN())},
+		{"ld_ind b", Prog(ctx6, BPF_MOV64_IMM(BPF_REG_7, 1), BPF_LD_IND(BPF_B, BPF_REG_7, 3), BPF_EXIT_INSN())},
 		{"ld_ind negative returns 0", Prog(ctx6, BPF_MOV64_IMM(BPF_REG_7, -1), BPF_LD_IND(BPF_B, BPF_REG_7, 0), BPF_MOV64_IMM(BPF_REG_0, 9), BPF_EXIT_INSN())},
 		{"ld_ind past the end in a loop", Prog(ctx6, BPF_MOV64_IMM(BPF_REG_7, 0), BPF_MOV64_IMM(BPF_REG_8, 0),
 			BPF_LD_IND(BPF_B, BPF_REG_7, 0), BPF_ALU64_REG(BPF_ADD, BPF_REG_8, BPF_REG_0), BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, 1),
@@ -49,6 +52,20 @@ func TestKernelSemantics(t *testing.T) {
 		{"cmpxchg on the stack", Prog(BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 3), BPF_MOV64_IMM(BPF_REG_0, 3), BPF_MOV64_IMM(BPF_REG_1, 5),
 			BPF_ATOMIC_OP(BPF_DW, BPF_CMPXCHG, BPF_REG_10, BPF_REG_1, -8), BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_10, -8),
 			BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 8), BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_2), BPF_EXIT_INSN())},
+		{"atomic fetch add 32 zero-extends", Prog(BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, -1), BPF_MOV64_IMM(BPF_REG_1, 2),
+			BPF_ATOMIC_OP(BPF_W, BPF_ADD|BPF_FETCH, BPF_REG_10, BPF_REG_1, -8), BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+			BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_1), BPF_ALU64_IMM(BPF_RSH, BPF_REG_0, 16), BPF_EXIT_INSN())},
+		{"atomic xchg and or/xor fetch", Prog(BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 0x0f0), BPF_MOV64_IMM(BPF_REG_1, 0x00f),
+			BPF_ATOMIC_OP(BPF_DW, BPF_OR|BPF_FETCH, BPF_REG_10, BPF_REG_1, -8), BPF_MOV64_IMM(BPF_REG_2, 0x0ff),
+			BPF_ATOMIC_OP(BPF_DW, BPF_XOR|BPF_FETCH, BPF_REG_10, BPF_REG_2, -8), BPF_MOV64_IMM(BPF_REG_3, 0x700),
+			BPF_ATOMIC_OP(BPF_DW, BPF_XCHG, BPF_REG_10, BPF_REG_3, -8), BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+			BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_1), BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 12), BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_2),
+			BPF_ALU64_IMM(BPF_LSH, BPF_REG_3, 20), BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_3), BPF_EXIT_INSN())},
+		{"sign-extending loads and movsx", Prog(BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, -200), BPF_LDX_MEMSX(BPF_B, BPF_REG_1, BPF_REG_10, -8),
+			BPF_LDX_MEMSX(BPF_H, BPF_REG_2, BPF_REG_10, -8), BPF_MOVSX64_REG(BPF_REG_3, BPF_REG_2, 8), BPF_MOV64_REG(BPF_REG_0, BPF_REG_1),
+			BPF_ALU64_IMM(BPF_MUL, BPF_REG_0, 3), BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_2), BPF_ALU64_REG(BPF_SUB, BPF_REG_0, BPF_REG_3), BPF_EXIT_INSN())},
+		{"bswap and jmp32 signed", Prog(BPF_LD_IMM64(BPF_REG_1, 0x0102030480000000), BPF_BSWAP(BPF_REG_1, 64), BPF_MOV64_IMM(BPF_REG_0, 1),
+			BPF_JMP32_IMM(BPF_JSLT, BPF_REG_1, 0, 1), BPF_MOV64_IMM(BPF_REG_0, 2), BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_1), BPF_EXIT_INSN())},
 	}
 	st, err := ctx.ForType("socket_filter")
 	if err != nil {
@@ -76,6 +93,7 @@ func TestKernelSemantics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("kernel retval %#x, vm r0 %#x", out.Retval, res.R0)
 			if uint32(res.R0) != out.Retval {
 				t.Errorf("vm r0 = %#x, kernel retval = %#x", res.R0, out.Retval)
 			}
