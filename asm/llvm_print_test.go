@@ -362,3 +362,58 @@ func ExampleProgram_KernelString() {
 	// 2: (18) r0 = 0x1
 	// 4: (95) exit
 }
+
+// TestLLVMLabelsObjdumpOracle assembles our labelled text of the golden
+// programs with llvm-mc (labels become symbols of the object) and expects
+// llvm-objdump's listing of that object, block headers and "<LBB0_2>"
+// annotations included, to equal our Index+Labels listing.
+func TestLLVMLabelsObjdumpOracle(t *testing.T) {
+	od := testenv.Tool(t, "llvm-objdump")
+	mc := testenv.Tool(t, "llvm-mc")
+	for _, name := range []string{"clang", "objdump", "objdump-plain"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile("testdata/llvm/" + name + ".bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Decode(b, binary.LittleEndian)
+			if err != nil {
+				t.Fatal(err)
+			}
+			syms := map[int]string{0: "prog"}
+			var src, want bytes.Buffer
+			if err := p.Print(&src, PrintOptions{Labels: true, Symbols: syms, W32: true}); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			in, obj := filepath.Join(dir, "in.s"), filepath.Join(dir, "in.o")
+			if err := os.WriteFile(in, src.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command(mc, "-triple", "bpfel", "-mcpu=v4", "-filetype=obj", in, "-o", obj).CombinedOutput(); err != nil {
+				t.Fatalf("llvm-mc: %v\n%s\n%s", err, out, src.String())
+			}
+			out, err := exec.Command(od, "-d", "--no-show-raw-insn", "--mcpu=v4", obj).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, listing, ok := strings.Cut(string(out), "Disassembly of section .text:\n\n")
+			if !ok {
+				t.Fatalf("unexpected objdump output:\n%s", out)
+			}
+			if err := p.Print(&want, PrintOptions{Index: true, Labels: true, Objdump: true, W32: true, Symbols: syms}); err != nil {
+				t.Fatal(err)
+			}
+			norm := func(s string) string {
+				var lines []string
+				for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+					lines = append(lines, strings.Join(strings.Fields(l), " "))
+				}
+				return strings.Join(lines, "\n")
+			}
+			if d := cmp.Diff(norm(listing), norm(want.String())); d != "" {
+				t.Errorf("(-llvm-objdump +ours):\n%s", d)
+			}
+		})
+	}
+}
