@@ -8,9 +8,10 @@ import (
 
 // hashMap is BPF_MAP_TYPE_HASH, LRU_HASH, PERCPU_HASH and LRU_PERCPU_HASH.
 //
-// Values live in their own slices, stable while the entry exists, so a
-// pointer a program got from a lookup keeps working; an update of an
-// existing key copies into the same slice. The LRU variants evict the
+// Values live in their own slices, so a pointer a program got from a lookup
+// keeps working. As in the kernel, an update of an existing key gives a
+// plain or LRU hash a new value (the old pointer keeps seeing the old one),
+// while per-CPU hashes update in place. The LRU variants evict the
 // least recently used entry when full, exactly; the kernel's LRU is
 // approximate (per-CPU free lists), so after evictions the kernel may keep
 // a different set.
@@ -103,6 +104,7 @@ func (h *hashMap) update(key, value []byte, flags uint64, all bool) error {
 		return checkSize("value", value, uint32(round8(vs)*h.cpus))
 	}
 	e := h.items[string(key)]
+	existed := e != nil
 	switch {
 	case e != nil && flags == BPF_NOEXIST:
 		return syscall.EEXIST
@@ -125,6 +127,11 @@ func (h *hashMap) update(key, value []byte, flags uint64, all bool) error {
 	if h.lru {
 		h.touch(e)
 	}
+	if existed && !h.perCPU() {
+		// htab_map_update_elem links a new element in place of the old
+		// one: a pointer the program got before keeps the old value.
+		e.values[0] = make([]byte, vs)
+	}
 	switch {
 	case !all || h.cpus == 1:
 		copy(e.values[h.cpuFor(all)], value)
@@ -138,6 +145,11 @@ func (h *hashMap) update(key, value []byte, flags uint64, all bool) error {
 		}
 	}
 	return nil
+}
+
+func (h *hashMap) perCPU() bool {
+	t := h.spec.Type
+	return t == asm.BPF_MAP_TYPE_PERCPU_HASH || t == asm.BPF_MAP_TYPE_LRU_PERCPU_HASH
 }
 
 func (h *hashMap) cpuFor(all bool) int {

@@ -31,6 +31,7 @@ func TestRunGolden(t *testing.T) {
 		{name: "run-tc-helpers", args: []string{"run", "--packet", udpPacket, filepath.Join(progs, "tc_helpers.s")}},
 		{name: "run-xdp-helpers", args: []string{"run", "--packet", udpPacket, filepath.Join(progs, "xdp_helpers.s")}},
 		{name: "run-maps-helpers", args: []string{"run", "--packet", udpPacket, filepath.Join(progs, "maps_helpers.s")}},
+		{name: "run-hash-replace", args: []string{"run", "--packet", udpPacket, filepath.Join(progs, "hash_replace.s")}},
 		{name: "run-xlat", args: []string{"run", "--packet", udpPacket, "--ctx", "priority=1", filepath.Join(progs, "tc_xlat.o")}},
 		{name: "run-tc-maps", args: []string{"run", "--pcap", filepath.Join(pcaps, "demo.pcap"), "--cpus", "2", "--map-set", "routes:180000000a000000=01000000", filepath.Join(progs, "tc_maps.o")}},
 		{name: "demo", args: []string{"demo"}},
