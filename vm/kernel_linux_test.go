@@ -1,6 +1,7 @@
 package vm_test
 
 import (
+	"encoding/binary"
 	"testing"
 
 	. "github.com/bpflab/bpflab/asm"
@@ -99,4 +100,93 @@ func TestKernelSemantics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKernelTailCallCount checks how tail calls are counted, against the
+// live kernel: a program that tail-calls an empty slot and then itself,
+// counting its invocations in an array map. The kernel's interpreter would
+// count the empty-slot attempts too (17 invocations); its x86-64 JIT, which
+// the live kernel runs, counts only calls that happen (34 = 1 + 33).
+func TestKernelTailCallCount(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kernel cross-check skipped in -short mode")
+	}
+	if err := kernel.Available(); err != nil {
+		testenv.SkipOrFail(t, testenv.RequireKernel, err.Error())
+	}
+	count := &MapSpec{Name: "count", Type: BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 8, MaxEntries: 1}
+	jmp := &MapSpec{Name: "jmp", Type: BPF_MAP_TYPE_PROG_ARRAY, KeySize: 4, ValueSize: 4, MaxEntries: 4}
+	tail := func(slot int32) Program {
+		return Prog(BPF_MOV64_REG(BPF_REG_1, BPF_REG_6), BPF_LD_MAP_FD(BPF_REG_2, 1), BPF_MOV64_IMM(BPF_REG_3, slot), BPF_EMIT_CALL(BPF_FUNC_tail_call))
+	}
+	prog := Prog(
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_LD_MAP_FD(BPF_REG_1, 0),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 12),
+		BPF_MOV64_IMM(BPF_REG_1, 1),
+		BPF_ATOMIC_OP(BPF_DW, BPF_ADD, BPF_REG_0, BPF_REG_1, 0),
+		tail(1), // empty
+		tail(0), // itself
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+	)
+	pkt := make([]byte, 20)
+	var zero [4]byte
+
+	kp, err := kernel.Load(&ProgramSpec{Name: "tails", Type: "socket_filter", License: "GPL", Insns: prog, Maps: []*MapSpec{count, jmp}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kp.Close()
+	if !kp.Accepted {
+		t.Fatalf("kernel refused the program: %s", kp.ErrorLine)
+	}
+	var fd [4]byte
+	binary.LittleEndian.PutUint32(fd[:], uint32(kp.FD()))
+	if err := kp.Maps[1].Update(zero[:], fd[:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kp.TestRun(kernel.RunInput{Data: pkt}); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := kp.Maps[0].Lookup(zero[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernelCount := binary.LittleEndian.Uint64(kv)
+
+	st, err := ctx.ForType("socket_filter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _, err := vm.NewPacketEnv(st, pkt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := vm.NewMap(count, vm.MapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jm, err := vm.NewMap(jmp, vm.MapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jm.Update(zero[:], zero[:], 0); err != nil { // slot 0 = Programs[0]
+		t.Fatal(err)
+	}
+	env.Maps = []vm.Map{cm, jm}
+	env.Programs = []*vm.Program{vm.MustPrepare(prog)}
+	res, err := env.Programs[0].Run(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vmCount := binary.LittleEndian.Uint64(cm.Lookup(zero[:]))
+	if vmCount != kernelCount || res.TailCalls != vm.MaxTailCalls {
+		t.Errorf("invocations: vm %d (tail calls %d), kernel %d", vmCount, res.TailCalls, kernelCount)
+	}
+	t.Logf("invocations: vm %d, kernel %d", vmCount, kernelCount)
 }
