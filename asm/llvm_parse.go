@@ -116,8 +116,24 @@ func stripBlockComments(src []byte) []byte {
 		return src
 	}
 	out := append([]byte(nil), src...)
+	lineStart := true // only blanks since the last newline
 	for i := 0; i+1 < len(out); i++ {
-		if out[i] != '/' || out[i+1] != '*' {
+		c := out[i]
+		// A line comment hides "/*": skip to the end of the line.
+		if c == '/' && out[i+1] == '/' || lineStart && (c == ';' || c == '#') {
+			for i+1 < len(out) && out[i+1] != '\n' {
+				i++
+			}
+			continue
+		}
+		switch c {
+		case '\n':
+			lineStart = true
+		case ' ', '\t', '\r':
+		default:
+			lineStart = false
+		}
+		if c != '/' || out[i+1] != '*' {
 			continue
 		}
 		j := bytes.Index(out[i+2:], []byte("*/"))

@@ -123,6 +123,7 @@ func TestLLVMParse(t *testing.T) {
 			BPF_LD_IMM64_RAW(BPF_REG_1, BPF_PSEUDO_MAP_FD, 0), BPF_LD_IMM64_RAW(BPF_REG_2, BPF_PSEUDO_MAP_FD, 1),
 			BPF_LD_IMM64_RAW(BPF_REG_3, BPF_PSEUDO_MAP_FD, 0), BPF_LD_IMM64_RAW_FULL(BPF_REG_4, BPF_PSEUDO_MAP_VALUE, 0, 0, 1, 4), BPF_EXIT_INSN())},
 		{"comments", "# hash\n// slashes\n; semicolon\nr0 = 0 // trailing\nr1 = 1 # trailing\n/* block */ exit", Prog(BPF_MOV64_IMM(BPF_REG_0, 0), BPF_MOV64_IMM(BPF_REG_1, 1), BPF_EXIT_INSN())},
+		{"comment markers inside comments", "// not a /* block\nr0 = 0\n; nor /* this\n# nor /* that\n/* but // this */ exit", Prog(BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN())},
 		{"separators", "r0 = 0; r1 = 1;exit", Prog(BPF_MOV64_IMM(BPF_REG_0, 0), BPF_MOV64_IMM(BPF_REG_1, 1), BPF_EXIT_INSN())},
 		{"directives", "\t.text\n\t.globl f\n\t.p2align 3\nf:\n\tr0 = 0\n\texit", Prog(BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN())},
 		{"raw", ".8byte 0x00000005000001b7\n.quad 0x95", Prog(BPF_MOV64_IMM(BPF_REG_1, 5), BPF_EXIT_INSN())},
