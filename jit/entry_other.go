@@ -29,3 +29,7 @@ func (c *Code) Run(env *vm.Env) (vm.Result, error) { return vm.Result{}, ErrUnsu
 
 // Close does nothing on this platform.
 func (c *Code) Close() error { return nil }
+
+// Listing is never reached: Compile fails on this platform (Generate
+// works everywhere).
+func (c *Code) Listing() *Listing { return nil }

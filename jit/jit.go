@@ -243,3 +243,6 @@ func contains(codes []*Code, c *Code) bool {
 	}
 	return false
 }
+
+// Listing returns the code's machine code by eBPF instruction.
+func (c *Code) Listing() *Listing { return c.low.listing() }

@@ -308,3 +308,58 @@ const (
 	stackSize = vm.StackSize
 	maxFrames = vm.MaxCallFrames
 )
+
+// Listing is generated machine code, split by the eBPF instruction each
+// part came from, for inspection (bpflab jit --disasm).
+type Listing struct {
+	Code   []byte
+	Blocks []Block
+}
+
+// Block is the machine code of one eBPF instruction, Code[Start:End].
+// PC is the instruction's index; BlockEntry and BlockExits mark the entry
+// code and the out-of-line exits.
+type Block struct {
+	PC         int
+	Start, End int
+}
+
+// Pseudo pcs of Block.
+const (
+	BlockEntry = -1 // loads registers and jumps to the resume address
+	BlockExits = -2 // budget and fault exits, shared return and exit code
+)
+
+// Generate compiles p to machine code without mapping it, on any platform;
+// Compile does the same and makes it runnable.
+func Generate(p asm.Program) (*Listing, error) {
+	prog, err := vm.Prepare(p)
+	if err != nil {
+		return nil, err
+	}
+	low, err := lower(prog.Insns())
+	if err != nil {
+		return nil, err
+	}
+	return low.listing(), nil
+}
+
+func (l *lowered) listing() *Listing {
+	out := &Listing{Code: l.code}
+	out.Blocks = append(out.Blocks, Block{PC: BlockEntry, Start: 0, End: int(l.entry)})
+	var pcs []int
+	for pc, s := range l.start {
+		if s >= 0 {
+			pcs = append(pcs, pc)
+		}
+	}
+	for i, pc := range pcs {
+		end := int(l.stubStart)
+		if i+1 < len(pcs) {
+			end = int(l.start[pcs[i+1]])
+		}
+		out.Blocks = append(out.Blocks, Block{PC: pc, Start: int(l.start[pc]), End: end})
+	}
+	out.Blocks = append(out.Blocks, Block{PC: BlockExits, Start: int(l.stubStart), End: len(l.code)})
+	return out
+}

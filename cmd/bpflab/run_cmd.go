@@ -41,6 +41,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	trace := fs.Bool("trace", false, "print each executed instruction and the registers it changed")
 	asJSON := fs.Bool("json", false, "print one JSON object per run")
 	noVerify := fs.Bool("no-verify", false, "run without checking the program with the verifier first")
+	useJIT := fs.Bool("jit", false, "run the program compiled by the amd64 JIT (the interpreter elsewhere, or with --trace)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bpflab run [flags] PROGRAM")
 		fmt.Fprintln(stderr, "\nRuns a program in bpflab's interpreter the way BPF_PROG_TEST_RUN runs it in the")
@@ -156,6 +157,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	r, err := newVMRunner(lp, typ, sets, *cpus)
 	if err != nil {
 		return fmt.Errorf("%s: %w", lp.Name, err)
+	}
+	if *useJIT {
+		free, err := r.useJIT(stderr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", lp.Name, err)
+		}
+		defer free()
 	}
 	if *trace {
 		r.trace = func(pc int, insn, changed string) {

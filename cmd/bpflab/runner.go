@@ -23,6 +23,7 @@ type vmRunner struct {
 	maps  []vm.Map // the collection's maps, by collection index
 	names []string
 	trace func(pc int, insn string, changed string)
+	exec  func(*vm.Env) (vm.Result, error) // the engine; nil for the interpreter (see useJIT)
 }
 
 // newVMRunner prepares every program of lp's collection (tail-call targets
@@ -159,8 +160,12 @@ func (r *vmRunner) run(data, ctxIn []byte, repeat int) *runResult {
 	}
 	repeat = max(repeat, 1)
 	start := time.Now()
+	exec := r.exec
+	if exec == nil {
+		exec = r.progs[r.main].Run
+	}
 	for i := 0; i < repeat; i++ {
-		out, err := r.progs[r.main].Run(env)
+		out, err := exec(env)
 		res.Retval, res.Steps = out.R0, out.Steps
 		if err != nil {
 			res.Err = err
