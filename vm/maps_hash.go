@@ -12,9 +12,12 @@ import (
 // keeps working. As in the kernel, an update of an existing key gives a
 // plain or LRU hash a new value (the old pointer keeps seeing the old one),
 // while per-CPU hashes update in place. The LRU variants evict the
-// least recently used entry when full, exactly; the kernel's LRU is
-// approximate (per-CPU free lists), so after evictions the kernel may keep
-// a different set.
+// least recently used entry when full, exactly. The kernel's LRU is not
+// exact (kernel/bpf/bpf_lru_list.c: per-CPU free lists refilled in batches,
+// active and inactive lists whose reference bits give looked-up entries a
+// second chance), so once a full LRU map evicts, the kernel may keep a
+// different set of keys; checked against 6.18, it does after a few
+// evictions mixed with lookups.
 type hashMap struct {
 	spec  *asm.MapSpec
 	items map[string]*hashEntry
