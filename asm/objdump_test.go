@@ -151,24 +151,79 @@ func nonEmptyLines(s string) []string {
 	return out
 }
 
-// objdumpModes pairs llvm-objdump's CPU choice with the printer options
+// objdumpMode pairs llvm-objdump's CPU choice with the printer options
 // that match it: plain -d decodes as the generic CPU (no 32-bit
 // subregisters: "*(u32 *)(r10 - 0x4) = r1", most 32-bit atomics unknown),
-// --mcpu=v3 as the objects were built.
-var objdumpModes = []struct {
+// --mcpu=vN as the objects were built.
+type objdumpMode struct {
 	name string
 	args []string
 	w32  bool
-}{
+}
+
+var objdumpModes = []objdumpMode{
 	{"default", nil, false},
 	{"mcpu=v3", []string{"--mcpu=v3"}, true},
 }
 
-// TestObjdumpParity prints every code section of every object, as the file
-// holds it, with our LLVM printer in objdump mode (indexes, function
+// compareObjdump prints every code section of the object at path, as the
+// file holds it, with our LLVM printer in objdump mode (indexes, function
 // headers, "<sym+off>" annotations) and compares it with llvm-objdump-19
-// line for line, in both CPU modes. It then reassembles our default
-// (lossless) text and compares the bytes with the section's.
+// line for line. It returns the instructions compared and the lines that
+// differ.
+func compareObjdump(t *testing.T, tool, path string, mode objdumpMode) (insns, mismatches int) {
+	want := runObjdump(t, tool, path, mode.args...)
+	for _, sec := range readCodeSections(t, path) {
+		t.Run(mode.name+"/"+filepath.Base(path)+"/"+sec.name, func(t *testing.T) {
+			ws := want[sec.name]
+			if ws == nil {
+				t.Fatalf("llvm-objdump shows no section %s", sec.name)
+			}
+			o := asm.PrintOptions{Syntax: asm.SyntaxLLVM, Index: true, Symbols: sec.symbols, Objdump: true, W32: mode.w32}
+			got := nonEmptyLines(printProgram(t, sec.prog, o))
+			insns += sec.prog.Len()
+			if d := cmp.Diff(ws.lines, got); d != "" {
+				for i := range max(len(got), len(ws.lines)) {
+					if i >= len(got) || i >= len(ws.lines) || got[i] != ws.lines[i] {
+						mismatches++
+					}
+				}
+				t.Errorf("our printer and llvm-objdump %v differ: diff (-objdump +ours):\n%s", mode.args, d)
+			}
+		})
+	}
+	return insns, mismatches
+}
+
+// reassembleSections checks that our default (lossless) text of every code
+// section of an object assembles back to the section's bytes.
+func reassembleSections(t *testing.T, path string) {
+	for _, sec := range readCodeSections(t, path) {
+		if sec.prog.Validate() != nil {
+			// A section whose calls leave it (xdp_call's program
+			// calling into .text) only assembles once linked:
+			// TestReassembleLoaded covers it.
+			continue
+		}
+		for _, o := range []asm.PrintOptions{
+			{Syntax: asm.SyntaxLLVM, Index: true, Symbols: sec.symbols},
+			{Syntax: asm.SyntaxLLVM, Labels: true, Symbols: sec.symbols, W32: true},
+		} {
+			text := printProgram(t, sec.prog, o)
+			back, err := asm.Assemble([]byte(text), sec.name, asm.SyntaxLLVM)
+			if err != nil {
+				t.Errorf("%s %s: assembling our text: %v", path, sec.name, err)
+				continue
+			}
+			if d := cmp.Diff(sec.prog.Marshal(binary.LittleEndian), back.Marshal(binary.LittleEndian)); d != "" {
+				t.Errorf("%s %s: reassembled bytes differ: diff (-object +ours):\n%s", path, sec.name, d)
+			}
+		}
+	}
+}
+
+// TestObjdumpParity compares our printer with llvm-objdump-19 on every
+// object of the corpus, in both CPU modes, and reassembles our text.
 func TestObjdumpParity(t *testing.T) {
 	tool := testenv.Tool(t, "llvm-objdump")
 	files, err := filepath.Glob("../testdata/progs/*.o")
@@ -176,55 +231,40 @@ func TestObjdumpParity(t *testing.T) {
 		t.Fatalf("no objects in ../testdata/progs (%v)", err)
 	}
 	for _, mode := range objdumpModes {
-		var objects, insns, mismatches int
+		var insns, mismatches int
 		for _, path := range files {
-			objects++
-			want := runObjdump(t, tool, path, mode.args...)
-			for _, sec := range readCodeSections(t, path) {
-				t.Run(mode.name+"/"+filepath.Base(path)+"/"+sec.name, func(t *testing.T) {
-					ws := want[sec.name]
-					if ws == nil {
-						t.Fatalf("llvm-objdump shows no section %s", sec.name)
-					}
-					o := asm.PrintOptions{Syntax: asm.SyntaxLLVM, Index: true, Symbols: sec.symbols, Objdump: true, W32: mode.w32}
-					got := nonEmptyLines(printProgram(t, sec.prog, o))
-					insns += sec.prog.Len()
-					if d := cmp.Diff(ws.lines, got); d != "" {
-						for i := range max(len(got), len(ws.lines)) {
-							if i >= len(got) || i >= len(ws.lines) || got[i] != ws.lines[i] {
-								mismatches++
-							}
-						}
-						t.Errorf("our printer and llvm-objdump %v differ: diff (-objdump +ours):\n%s", mode.args, d)
-					}
-				})
-			}
+			n, m := compareObjdump(t, tool, path, mode)
+			insns, mismatches = insns+n, mismatches+m
 		}
-		t.Logf("objdump parity (%s): %d objects, %d instructions, %d mismatched lines", mode.name, objects, insns, mismatches)
+		t.Logf("objdump parity (%s): %d objects, %d instructions, %d mismatched lines", mode.name, len(files), insns, mismatches)
 	}
 	for _, path := range files {
-		for _, sec := range readCodeSections(t, path) {
-			if sec.prog.Validate() != nil {
-				// A section whose calls leave it (xdp_call's program
-				// calling into .text) only assembles once linked:
-				// TestReassembleLoaded covers it.
-				continue
-			}
-			for _, o := range []asm.PrintOptions{
-				{Syntax: asm.SyntaxLLVM, Index: true, Symbols: sec.symbols},
-				{Syntax: asm.SyntaxLLVM, Labels: true, Symbols: sec.symbols, W32: true},
-			} {
-				text := printProgram(t, sec.prog, o)
-				back, err := asm.Assemble([]byte(text), sec.name, asm.SyntaxLLVM)
-				if err != nil {
-					t.Errorf("%s %s: assembling our text: %v", path, sec.name, err)
-					continue
-				}
-				if d := cmp.Diff(sec.prog.Marshal(binary.LittleEndian), back.Marshal(binary.LittleEndian)); d != "" {
-					t.Errorf("%s %s: reassembled bytes differ: diff (-object +ours):\n%s", path, sec.name, d)
-				}
-			}
+		reassembleSections(t, path)
+	}
+}
+
+// TestObjdumpParityV4 builds the programs of testdata/objdump with clang
+// -mcpu=v4 (signed division, sign-extending loads and moves, byte swaps,
+// immediate stores) and compares our printer with llvm-objdump-19 on them.
+func TestObjdumpParityV4(t *testing.T) {
+	clang := testenv.Tool(t, "clang")
+	tool := testenv.Tool(t, "llvm-objdump")
+	srcs, err := filepath.Glob("testdata/objdump/*.c")
+	if err != nil || len(srcs) == 0 {
+		t.Fatalf("no sources in testdata/objdump (%v)", err)
+	}
+	dir := t.TempDir()
+	for _, src := range srcs {
+		obj := filepath.Join(dir, strings.TrimSuffix(filepath.Base(src), ".c")+".o")
+		out, err := exec.Command(clang, "-O2", "-g", "-target", "bpf", "-mcpu=v4", "-I../testdata/progs", "-c", src, "-o", obj).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", src, err, out)
 		}
+		for _, mode := range []objdumpMode{{"default", nil, false}, {"mcpu=v4", []string{"--mcpu=v4"}, true}} {
+			n, m := compareObjdump(t, tool, obj, mode)
+			t.Logf("objdump parity (%s) %s: %d instructions, %d mismatched lines", mode.name, filepath.Base(src), n, m)
+		}
+		reassembleSections(t, obj)
 	}
 }
 
