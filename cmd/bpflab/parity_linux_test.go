@@ -71,6 +71,7 @@ var parityCases = []parityCase{
 	{file: "xdp_helpers.s", ctx: "data=8,ingress_ifindex=1", xdpEnd: true},
 	{file: "maps_helpers.s"},
 	{file: "hash_replace.s"},
+	{file: "sock_load.s"},
 	{file: "xdp_adjust.o", prog: "xdp_push_vlan", repeat: 3},
 	{file: "tc_count.o", repeat: 5},
 	{file: "tc_rewrite.o", prog: "tc_vlan", ctx: "mark=5", repeat: 3},
