@@ -69,8 +69,12 @@ type Result struct {
 	Insn int
 	// Processed is N of the log's "processed N insns" line, -1 if absent.
 	Processed int
-	// TotalStates and PeakStates come from the same line (-1 if absent).
-	TotalStates, PeakStates int
+	// MaxStatesPerInsn, TotalStates and PeakStates come from the same
+	// line (-1 if absent).
+	MaxStatesPerInsn, TotalStates, PeakStates int
+	// StackDepth is the stack use of each subprogram in bytes, from the
+	// "stack depth" line that LogLevelStats adds (nil without it).
+	StackDepth []int
 }
 
 // Program is a program loaded into the running kernel (or refused by it),

@@ -130,6 +130,9 @@ func TestKernelLoadLogLevels(t *testing.T) {
 		if stats := strings.Contains(text, "verification time"); stats != (level&LogLevelStats != 0) {
 			t.Errorf("level %d: verification time line present=%v:\n%s", level, stats, text)
 		}
+		if level&LogLevelStats != 0 && !cmp.Equal(p.StackDepth, []int{0}) {
+			t.Errorf("level %d: stack depth %v, want [0]", level, p.StackDepth)
+		}
 	}
 }
 

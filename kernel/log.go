@@ -9,7 +9,9 @@ import (
 
 var (
 	// "processed 12 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0"
-	processedRe = regexp.MustCompile(`^processed (\d+) insns \(limit \d+\) max_states_per_insn \d+ total_states (\d+) peak_states (\d+)`)
+	processedRe = regexp.MustCompile(`^processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+)`)
+	// "stack depth 8+0+16": one figure per subprogram (LogLevelStats).
+	stackDepthRe = regexp.MustCompile(`^stack depth (\d+(?:\+\d+)*)$`)
 	// An instruction line of the log: "7: (b7) r0 = 0" (state lines "7: R0=…" have no opcode).
 	insnLineRe = regexp.MustCompile(`^(\d+): \([0-9a-f]{2}\)`)
 	// An instruction index named in an error message: "jump out of range from insn 5 to 9".
@@ -19,7 +21,7 @@ var (
 // parseLog builds a Result from the verifier log and the errno of
 // BPF_PROG_LOAD (0 when the program was accepted).
 func parseLog(text string, errno syscall.Errno) Result {
-	r := Result{Accepted: errno == 0, Errno: errno, Insn: -1, Processed: -1, TotalStates: -1, PeakStates: -1}
+	r := Result{Accepted: errno == 0, Errno: errno, Insn: -1, Processed: -1, MaxStatesPerInsn: -1, TotalStates: -1, PeakStates: -1}
 	text = strings.TrimRight(text, "\n\x00")
 	if text != "" {
 		r.Log = strings.Split(text, "\n")
@@ -28,8 +30,16 @@ func parseLog(text string, errno syscall.Errno) Result {
 	for i, l := range r.Log {
 		if m := processedRe.FindStringSubmatch(l); m != nil {
 			r.Processed, _ = strconv.Atoi(m[1])
-			r.TotalStates, _ = strconv.Atoi(m[2])
-			r.PeakStates, _ = strconv.Atoi(m[3])
+			r.MaxStatesPerInsn, _ = strconv.Atoi(m[2])
+			r.TotalStates, _ = strconv.Atoi(m[3])
+			r.PeakStates, _ = strconv.Atoi(m[4])
+		}
+		if m := stackDepthRe.FindStringSubmatch(l); m != nil {
+			r.StackDepth = nil
+			for _, f := range strings.Split(m[1], "+") {
+				n, _ := strconv.Atoi(f)
+				r.StackDepth = append(r.StackDepth, n)
+			}
 		}
 		if errIdx < 0 && isSummaryLine(l) && i > 0 {
 			errIdx = i - 1
