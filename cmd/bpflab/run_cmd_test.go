@@ -22,6 +22,8 @@ func TestRunGolden(t *testing.T) {
 		{name: "run-rewrite", args: []string{"run", "--prog", "tc_nat", "--pcap", filepath.Join(pcaps, "parity.pcap"), filepath.Join(progs, "tc_rewrite.o")}},
 		{name: "run-tailcall", args: []string{"run", "--prog", "xdp_dispatch", "--map-set", "jmp:00000000=xdp_udp", "--map-set", "jmp:01000000=xdp_tcp", "--pcap", filepath.Join(pcaps, "demo.pcap"), filepath.Join(progs, "xdp_tailcall.o")}},
 		{name: "run-mem", args: []string{"run", "--mem", "2a000000", "-"}, stdin: "r0 = *(u32 *)(r1 + 0)\nr0 += r2\nexit\n"},
+		{name: "run-printk", args: []string{"run", "--type", "xdp", "--packet", udpPacket, "-"},
+			stdin: "r1 = 0x0a64252078 ll // \"x %d\\n\"\n*(u64 *)(r10 - 8) = r1\nr1 = r10\nr1 += -8\nr2 = 6\nr3 = 42\ncall bpf_trace_printk#6\nr0 = 2\nexit\n"},
 		{name: "run-fault", args: []string{"run", "--mem", "01", "-"}, stdin: "r0 = *(u32 *)(r1 + 0)\nexit\n"},
 		{name: "run-bad-type", args: []string{"run", "--type", "kprobe", "--packet", "00", filepath.Join(progs, "xdp_count.s")}},
 		{name: "run-bad-ctx", args: []string{"run", "--ctx", "nosuch=1", "--packet", "00", filepath.Join(progs, "xdp_count.s")}},
