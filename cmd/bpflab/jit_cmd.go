@@ -109,3 +109,20 @@ func (r *vmRunner) useJIT(stderr io.Writer) (func(), error) {
 
 // runner functions have the shape of vm.Program.Run.
 var _ func(*vm.Env) (vm.Result, error) = (*jit.Code)(nil).Run
+
+func init() {
+	if jit.Supported() {
+		jitEngine = runCompiled
+	}
+}
+
+// runCompiled compiles p, runs it once in env and frees the code (the
+// conformance plugin runs one program per process).
+func runCompiled(p *vm.Program, env *vm.Env) (vm.Result, error) {
+	code, err := jit.Compile(p)
+	if err != nil {
+		return vm.Result{}, err
+	}
+	defer code.Close()
+	return code.Run(env)
+}
