@@ -47,7 +47,7 @@ func (p Program) KernelString(pc int) string {
 		}
 		sym, ok := llvmALUOps[op]
 		if !ok {
-			sym = "?"
+			sym = "(null)" // the kernel's table has no entry; printk says so
 		}
 		if (op == BPF_DIV || op == BPF_MOD) && ins.Off == 1 {
 			sym = "s" + sym
@@ -131,7 +131,9 @@ func (p Program) KernelString(pc int) string {
 		default:
 			sym, ok := llvmJmpOps[op]
 			if !ok {
-				sym = kernelJmpOther[op]
+				if sym, ok = kernelJmpOther[op]; !ok {
+					sym = "(null)"
+				}
 			}
 			rhs := "0x" + strconv.FormatUint(uint64(uint32(ins.Imm)), 16)
 			if ins.Source() == BPF_X {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -135,6 +136,15 @@ func FuzzParseLLVM(f *testing.F) {
 		if p := fm.program(); i%5 == 0 && len(p) <= 64 {
 			f.Add(p.Format(SyntaxLLVM))
 		}
+	}
+	if b, err := os.ReadFile("testdata/kernel-log/insns.txt"); err == nil {
+		var log strings.Builder
+		for i, l := range strings.Split(string(b), "\n") {
+			if _, text, ok := strings.Cut(l, "\t"); ok && i%10 == 0 {
+				log.WriteString(itoa(i) + ": " + text + "\t; R0_w=0\n")
+			}
+		}
+		f.Add(log.String() + "exit\n")
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		p, err := Assemble([]byte(src), "fuzz.s", SyntaxLLVM)
