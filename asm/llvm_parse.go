@@ -11,10 +11,13 @@ import (
 
 // The assembler for the LLVM pseudo-C syntax. It reads what our printer
 // prints, what llvm-objdump prints (index prefixes, "<sym+0x8>" annotations,
-// symbol header lines), what clang -S and clang inline asm accept (labels,
-// directives, decimal immediates, "r1 = sym ll"), and the instruction lines
-// of the kernel's verifier log and bpftool's xlated dump ("0: (b7) r0 = 0",
-// "(r1 +0)", "goto pc+2", "call bpf_map_lookup_elem#1", "r1 = map[id:5]").
+// symbol header lines, raw byte columns), what clang -S and clang inline asm
+// accept (labels, numeric local labels with "1f"/"1b" references, directives,
+// .byte/.short/.long/.8byte data, decimal immediates with C suffixes,
+// "r1 = sym ll"), and the instruction lines of the kernel's verifier log and
+// bpftool's xlated dump ("0: (b7) r0 = 0", "(r1 +0)", "goto pc+2",
+// "call bpf_map_lookup_elem#1", "r1 = map[id:5]"), skipping the log's
+// register-state and bookkeeping lines.
 //
 // Comments run from "//" or "#" (at the start of a line or after a blank) to
 // the end of the line, and "/* */" may enclose any text. A ";" at the start
@@ -31,7 +34,6 @@ type tok struct {
 	s   string
 	col int  // 1-based column
 	num bool // a number literal (s holds its text)
-	sp  bool // preceded by a blank
 }
 
 // llvmParser assembles one source.
@@ -63,7 +65,7 @@ type llvmFixup struct {
 	call, long bool
 }
 
-// llvmErr is panicked inside the parser and recovered by parseLLVM, so that
+// llvmErr is panicked inside the parser and recovered by assembleLLVM, so that
 // each production can stop at the first error without threading it through.
 type llvmErr struct{ err *SyntaxError }
 
@@ -330,7 +332,6 @@ func (p *llvmParser) tokenize(line string, start, end int) []tok {
 	i := start
 	for i < end {
 		c := line[i]
-		sp := i > 0 && (line[i-1] == ' ' || line[i-1] == '\t')
 		switch {
 		case c == ' ' || c == '\t':
 			i++
@@ -340,7 +341,7 @@ func (p *llvmParser) tokenize(line string, start, end int) []tok {
 			for j < end && (isHex(line[j]) || line[j] == 'x' || line[j] == 'X') {
 				j++
 			}
-			toks = append(toks, tok{s: line[i:j], col: i + 1, num: true, sp: sp})
+			toks = append(toks, tok{s: line[i:j], col: i + 1, num: true})
 			// C integer suffixes (U, L, LL, ULL) are ignored, as LLVM's
 			// assembler lexer does.
 			for j < end && strings.IndexByte("uUlL", line[j]) >= 0 {
@@ -359,14 +360,14 @@ func (p *llvmParser) tokenize(line string, start, end int) []tok {
 				j += len("-function")
 				s = "kernel-function"
 			}
-			toks = append(toks, tok{s: s, col: i + 1, sp: sp})
+			toks = append(toks, tok{s: s, col: i + 1})
 			i = j
 			continue
 		}
 		matched := false
 		for _, op := range llvmOps {
 			if strings.HasPrefix(line[i:end], op) {
-				toks = append(toks, tok{s: op, col: i + 1, sp: sp})
+				toks = append(toks, tok{s: op, col: i + 1})
 				i += len(op)
 				matched = true
 				break
