@@ -11,7 +11,9 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/jit/amd64"
+	"github.com/bpflab/bpflab/vm"
 )
 
 // TestEnter runs a tiny piece of generated code through the trampoline: it
@@ -113,5 +115,47 @@ func checkNoWX(t *testing.T) {
 		if len(f) > 1 && strings.Contains(f[1], "w") && strings.Contains(f[1], "x") {
 			t.Errorf("writable and executable mapping: %s", l)
 		}
+	}
+}
+
+// TestCompileCloseWX compiles, runs and closes real programs thousands of
+// times and checks, from /proc/self/maps, that code is mapped read+execute
+// only, that no mapping is ever writable and executable, and that closing
+// releases the code and the native stacks.
+func TestCompileCloseWX(t *testing.T) {
+	progs := []asm.Program{
+		asm.Prog(asm.BPF_MOV64_IMM(asm.BPF_REG_0, 1), asm.BPF_EXIT_INSN()),
+		asm.Prog(asm.BPF_ST_MEM(asm.BPF_DW, asm.BPF_REG_10, -8, 7), asm.BPF_LDX_MEM(asm.BPF_DW, asm.BPF_REG_0, asm.BPF_REG_10, -8),
+			asm.BPF_JMP_IMM(asm.BPF_JGT, asm.BPF_REG_0, 3, 1), asm.BPF_MOV64_IMM(asm.BPF_REG_0, 0), asm.BPF_EXIT_INSN()),
+		asm.Prog(asm.BPF_CALL_REL(1), asm.BPF_EXIT_INSN(), asm.BPF_MOV64_IMM(asm.BPF_REG_0, 7), asm.BPF_EXIT_INSN()),
+	}
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	before := countMappings(t)
+	for i := 0; i < n; i++ {
+		code, err := CompileInsns(progs[i%len(progs)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%10 == 0 {
+			if _, err := code.Run(vm.NewEnv()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%500 == 0 {
+			if perm := mappingPerm(t, code.mem.addr()); perm[:3] != "r-x" {
+				t.Fatalf("code mapping has permissions %q, want r-x", perm)
+			}
+			checkNoWX(t)
+		}
+		if err := code.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkNoWX(t)
+	if after := countMappings(t); after > before+8 {
+		t.Errorf("mappings grew from %d to %d over %d compile/run/close cycles", before, after, n)
 	}
 }
