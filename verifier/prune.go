@@ -11,6 +11,8 @@ type explored struct {
 	insn     int
 	branches int // paths from this state still being verified
 	parent   *explored
+	hit      int
+	miss     int
 }
 
 // updateBranchCounts is update_branch_counts: a path ended, so its explored
@@ -34,17 +36,48 @@ func (v *verifier) updateBranchCounts(p *explored) {
 // loop. Otherwise the current state is saved.
 func (v *verifier) isStateVisited(insn int) (bool, *Error) {
 	list := v.explored[insn]
-	for _, sl := range list {
+	// Like the kernel, save a new state only every few jumps and insns;
+	// every visit is still checked against the saved ones.
+	addNew := v.jmpsProcessed-v.prevJmpsProcessed >= 2 && v.processed-v.prevInsnProcessed >= 8
+	keep := list[:0]
+	var pruned bool
+	for i, sl := range list {
+		if pruned {
+			keep = append(keep, list[i:]...)
+			break
+		}
 		if sl.branches > 0 {
 			if v.statesMaybeLooping(sl.st, v.st) && v.statesEqual(sl.st, v.st, true) {
 				return false, v.reject(syscall.EINVAL, "infinite loop detected at insn %d", insn)
 			}
+			// Inside a loop, save states less often: iterations differ.
+			if v.jmpsProcessed-v.prevJmpsProcessed < 20 && v.processed-v.prevInsnProcessed < 100 {
+				addNew = false
+			}
+		} else if v.statesEqual(sl.st, v.st, false) {
+			sl.hit++
+			pruned = true
+			keep = append(keep, sl)
 			continue
 		}
-		if v.statesEqual(sl.st, v.st, false) {
-			return true, nil
+		sl.miss++
+		// Forget states that keep failing to prune (the kernel's
+		// miss_cnt > hit_cnt*3+3 eviction).
+		if sl.miss > sl.hit*3+3 {
+			continue
 		}
+		keep = append(keep, sl)
 	}
+	v.explored[insn] = keep
+	list = keep
+	if pruned {
+		return true, nil
+	}
+	if !addNew {
+		return false, nil
+	}
+	v.prevJmpsProcessed = v.jmpsProcessed
+	v.prevInsnProcessed = v.processed
 	n := &explored{st: v.st.clone(), insn: insn, branches: 1, parent: v.st.parent}
 	n.st.parent = nil
 	v.st.parent = n

@@ -165,11 +165,14 @@ type verifier struct {
 	explored    map[int][]*explored
 	idGen       uint32
 
-	processed        int
-	totalStates      int
-	curStates        int
-	peakStates       int
-	maxStatesPerInsn int
+	processed         int
+	jmpsProcessed     int
+	prevJmpsProcessed int
+	prevInsnProcessed int
+	totalStates       int
+	curStates         int
+	peakStates        int
+	maxStatesPerInsn  int
 
 	// auxPtrType remembers the pointer type each load/store used, for
 	// "same insn cannot be used with different pointers".
@@ -372,6 +375,7 @@ func (v *verifier) step(ins asm.Insn) (next int, exit bool, err *Error) {
 		}
 		err = v.saveAuxPtrType(dt)
 	case asm.BPF_JMP, asm.BPF_JMP32:
+		v.jmpsProcessed++
 		switch op := ins.JmpOp(); op {
 		case asm.BPF_CALL:
 			if ins.Source() != asm.BPF_K || (ins.Src != asm.BPF_PSEUDO_KFUNC_CALL && ins.Off != 0) ||
