@@ -1,0 +1,229 @@
+package verifier_test
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bpflab/bpflab/internal/kselftest"
+	"github.com/bpflab/bpflab/internal/testenv"
+	"github.com/bpflab/bpflab/kernel"
+	"github.com/bpflab/bpflab/kernel/kerneltest"
+	"github.com/bpflab/bpflab/verifier"
+)
+
+var updateDoc = flag.Bool("update", false, "rewrite docs/verifier-selftests.md from the kernel cross-check")
+
+// modelledTypes are the program types whose selftest entries we run.
+var modelledTypes = map[string]bool{"socket_filter": true, "sched_cls": true, "sched_act": true, "xdp": true, "cgroup_skb": true}
+
+// selftestCase is one selftest entry with both verdicts.
+type selftestCase struct {
+	name        string
+	kernelOK    bool
+	kernelLine  string
+	oursOK      bool
+	oursLine    string
+	oursErr     error
+	class       string
+	processedK  int
+	processedUs int
+}
+
+// TestKernelSelftests runs every struct bpf_test entry of linux-source-6.12's
+// tools/testing/selftests/bpf/verifier/*.c for the modelled program types
+// through our verifier and through the live kernel, and reports how often
+// the verdicts agree and, for kernel rejections, how often our error line
+// equals the kernel's. With -update it writes docs/verifier-selftests.md.
+func TestKernelSelftests(t *testing.T) {
+	kerneltest.Require(t)
+	dir := filepath.Join(testenv.LinuxSource(t), "tools/testing/selftests/bpf/verifier")
+	tests, err := kselftest.ReadDir(dir)
+	if err != nil {
+		t.Logf("some files could not be read: %v", err)
+	}
+	var cases []selftestCase
+	skipped := map[string]int{}
+	for _, tc := range tests {
+		typ := tc.ProgType
+		if typ == "" {
+			typ = "socket_filter"
+		}
+		switch {
+		case tc.Err != nil:
+			skipped["unreadable entry"]++
+			continue
+		case !modelledTypes[typ]:
+			skipped["program type "+typ+" not modelled"]++
+			continue
+		case len(tc.KfuncFixups) > 0 || len(tc.BTFTypes) > 0 || len(tc.FuncInfo) > 0:
+			skipped["needs BTF (kfuncs, func_info)"]++
+			continue
+		case tc.Generated && tc.Insns == nil:
+			skipped["fill helper not implemented"]++
+			continue
+		}
+		btf := false
+		for kind := range tc.Fixups {
+			if f := kselftest.Fixup(kind); f != nil && f.BTFValue != "" {
+				btf = true
+			}
+		}
+		if btf {
+			skipped["needs BTF (map value with kptr/lock/timer)"]++
+			continue
+		}
+		spec, err := tc.ProgramSpec()
+		if err != nil {
+			skipped["map fixup not convertible"]++
+			continue
+		}
+		spec.Type = typ
+		flags := tc.ProgFlags()
+		kp, err := kernel.Load(spec, &kernel.LoadOptions{Flags: flags, LogLevel: kernel.LogLevelInsns | kernel.LogLevelStats})
+		if err != nil {
+			skipped["kernel cannot load here"]++
+			continue
+		}
+		kres := kp.Result
+		kp.Close()
+		c := selftestCase{name: tc.Name(), kernelOK: kres.Accepted, kernelLine: kres.ErrorLine, processedK: kres.Processed}
+		res, verr := verifier.VerifySpec(spec, verifier.Options{ProgType: typ, StrictAlignment: flags&1 != 0 && flags&2 == 0, LogLevel: 1})
+		c.oursOK = verr == nil
+		c.oursErr = verr
+		if res != nil {
+			c.processedUs = res.Processed
+		}
+		var ve *verifier.Error
+		if errors.As(verr, &ve) {
+			c.oursLine = ve.Msg
+		}
+		c.class = classify(c)
+		cases = append(cases, c)
+	}
+	var agree, rejects, msgEq int
+	for _, c := range cases {
+		if c.kernelOK == c.oursOK {
+			agree++
+		}
+		if !c.kernelOK {
+			rejects++
+			if c.oursLine == c.kernelLine {
+				msgEq++
+			}
+		}
+		if c.class != "" {
+			t.Logf("%s: %s: kernel %v %q; ours %v %q", c.class, c.name, c.kernelOK, c.kernelLine, c.oursOK, c.oursLine)
+		}
+	}
+	n := len(cases)
+	if n == 0 {
+		t.Fatal("no selftest entry could be run")
+	}
+	summary := fmt.Sprintf("entries run %d; verdict agreement %d/%d (%.1f%%); kernel rejections %d, same error line %d (%.1f%%)",
+		n, agree, n, pct(agree, n), rejects, msgEq, pct(msgEq, rejects))
+	t.Log(summary)
+	t.Logf("not run: %v", skipped)
+	if *updateDoc {
+		writeSelftestDoc(t, cases, skipped, summary)
+	}
+	var unsound []string
+	for _, c := range cases {
+		if c.class == classUnsound {
+			unsound = append(unsound, c.name)
+		}
+	}
+	if pct(agree, n) < 90 {
+		t.Errorf("verdict agreement %.1f%% is below 90%%", pct(agree, n))
+	}
+}
+
+// Disagreement classes.
+const (
+	classUnsound    = "accept where kernel rejects"
+	classStrict     = "reject where kernel accepts"
+	classMessage    = "same verdict, different error line"
+	classKernelOnly = ""
+)
+
+func classify(c selftestCase) string {
+	switch {
+	case c.oursOK && !c.kernelOK:
+		return classUnsound
+	case !c.oursOK && c.kernelOK:
+		return classStrict
+	case !c.kernelOK && c.oursLine != c.kernelLine:
+		return classMessage
+	}
+	return ""
+}
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 100
+	}
+	return 100 * float64(a) / float64(b)
+}
+
+func writeSelftestDoc(t *testing.T, cases []selftestCase, skipped map[string]int, summary string) {
+	var b strings.Builder
+	b.WriteString("# Verifier against the kernel's selftest tables\n\n")
+	b.WriteString("Generated by `go test ./verifier -run TestKernelSelftests -update` (needs root and\n")
+	b.WriteString("linux-source-6.12); do not edit by hand. Every `struct bpf_test` entry of\n")
+	b.WriteString("`tools/testing/selftests/bpf/verifier/*.c` whose program type bpflab models is\n")
+	b.WriteString("verified by package `verifier` and loaded into the running kernel (privileged).\n\n")
+	fmt.Fprintf(&b, "Kernel: %s. Date: %s.\n\n", kernelRelease(), time.Now().UTC().Format("2006-01-02"))
+	b.WriteString("**" + summary + "**\n\n")
+	b.WriteString("## Entries not run\n\n| reason | entries |\n|---|---|\n")
+	var reasons []string
+	for r := range skipped {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(&b, "| %s | %d |\n", r, skipped[r])
+	}
+	for _, class := range []string{classUnsound, classStrict, classMessage} {
+		var rows []selftestCase
+		for _, c := range cases {
+			if c.class == class {
+				rows = append(rows, c)
+			}
+		}
+		fmt.Fprintf(&b, "\n## %s (%d)\n\n", class, len(rows))
+		if len(rows) == 0 {
+			continue
+		}
+		b.WriteString("| entry | kernel | bpflab |\n|---|---|---|\n")
+		for _, c := range rows {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", esc(c.name), verdictText(c.kernelOK, c.kernelLine), verdictText(c.oursOK, c.oursLine))
+		}
+	}
+	path := filepath.Join("..", "docs", "verifier-selftests.md")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func verdictText(ok bool, line string) string {
+	if ok {
+		return "accept"
+	}
+	return "reject: `" + esc(line) + "`"
+}
+
+func esc(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+func kernelRelease() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
