@@ -368,28 +368,29 @@ func (v *verifier) checkMaxStackDepth() *Error {
 	calls := make([][]int, len(v.subprogs))
 	for i, ins := range v.prog {
 		if ins.IsPseudoCall() || (ins.IsLdImm64() && ins.Src == asm.BPF_PSEUDO_FUNC) {
-			if ins.IsPseudoCall() {
-				if c := v.findSubprog(i + int(ins.Imm) + 1); c >= 0 {
-					calls[v.insnSubprog[i]] = append(calls[v.insnSubprog[i]], c)
-				}
+			if c := v.findSubprog(i + int(ins.Imm) + 1); c >= 0 {
+				calls[v.insnSubprog[i]] = append(calls[v.insnSubprog[i]], c)
 			}
 		}
 	}
-	var walk func(sp, depth, frames int) *Error
-	walk = func(sp, depth, frames int) *Error {
+	var walk func(sp, depth, frame int) *Error
+	walk = func(sp, depth, frame int) *Error {
+		if sp != 0 && v.subprogs[sp].hasTailCall && depth >= 256 {
+			return v.rejectAt(v.subprogs[sp].start, syscall.EACCES, "tail_calls are not allowed when call stack of previous frames is %d bytes. Too large", depth)
+		}
 		depth += roundUpStackDepth(v.subprogs[sp].stackDepth)
 		if depth > maxBPFStack {
-			return v.rejectAt(v.subprogs[sp].start, syscall.EACCES, "combined stack size of %d calls is %d. Too large", frames, depth)
-		}
-		if frames > maxCallFrames {
-			return nil
+			return v.rejectAt(v.subprogs[sp].start, syscall.EACCES, "combined stack size of %d calls is %d. Too large", frame+1, depth)
 		}
 		for _, c := range calls[sp] {
-			if e := walk(c, depth, frames+1); e != nil {
+			if frame+1 >= maxCallFrames {
+				return v.rejectAt(v.subprogs[sp].start, syscall.E2BIG, "the call stack of %d frames is too deep !", frame+2)
+			}
+			if e := walk(c, depth, frame+1); e != nil {
 				return e
 			}
 		}
 		return nil
 	}
-	return walk(0, 0, 1)
+	return walk(0, 0, 0)
 }
