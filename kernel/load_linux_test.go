@@ -336,3 +336,19 @@ func TestKernelTestRunRepeat(t *testing.T) {
 		t.Errorf("retval %d, duration %v; want 64 and a positive mean", out.Retval, out.Duration)
 	}
 }
+
+// TestKernelLoadAttachType checks that the expected attach type reaches the
+// kernel through both loaders: cgroup_sock_addr programs need one.
+func TestKernelLoadAttachType(t *testing.T) {
+	requireKernel(t)
+	prog := asm.Prog(asm.BPF_MOV64_IMM(asm.BPF_REG_0, 1), asm.BPF_EXIT_INSN())
+	for _, raw := range []bool{false, true} {
+		forceRawLoad = raw
+		without := load(t, &asm.ProgramSpec{Type: "cgroup_sock_addr", Insns: prog}, nil)
+		with := load(t, &asm.ProgramSpec{Type: "cgroup_sock_addr", Insns: prog}, &LoadOptions{AttachType: "cgroup_inet4_connect"})
+		forceRawLoad = false
+		if without.Accepted || without.Errno != syscall.EINVAL || !with.Accepted {
+			t.Errorf("raw=%v: without attach type accepted=%v (%v), with it accepted=%v (%s)", raw, without.Accepted, without.Errno, with.Accepted, with.ErrorLine)
+		}
+	}
+}
