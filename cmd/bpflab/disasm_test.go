@@ -128,3 +128,25 @@ func TestParseHex(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDisasm feeds arbitrary input to bpflab disasm in every syntax: it
+// must print or fail with a message, never panic.
+func FuzzDisasm(f *testing.F) {
+	f.Add([]byte("b700000001000000\n9500000000000000\n"))
+	f.Add([]byte("\x18\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00"))
+	if b, err := os.ReadFile(progs + "xdp_call.o"); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		for _, syntax := range []string{"llvm", "macro", "ubpf"} {
+			old := stdin
+			stdin = bytes.NewReader(in)
+			var out, errb bytes.Buffer
+			code := run([]string{"disasm", "--syntax", syntax, "-"}, &out, &errb)
+			stdin = old
+			if code != 0 && errb.Len() == 0 {
+				t.Fatalf("exit %d without a message", code)
+			}
+		}
+	})
+}
