@@ -75,7 +75,7 @@
 // absolute target; exec.go is one switch over them that makes no calls, so
 // the compiler keeps its state in registers, and counts steps per
 // straight-line run instead of per instruction. Calls, exits, atomics and
-// the other rare instructions return to a slower loop (vm.go, rare.go).
-// Memory checks are inline: one comparison of the region index, one of the
-// end offset.
+// the other rare instructions return to a slower loop (vm.go; call.go,
+// atomic.go, ld.go). Memory checks are inline: one comparison of the
+// region index, one of the end offset.
 package vm

@@ -39,63 +39,6 @@ func (m *machine) rare(in *insn, pc int) *RuntimeError {
 	return nil
 }
 
-// helperID is the helper a call or callx instruction at pc calls.
-func (m *machine) helperID(in *insn, pc int) (asm.Func, *RuntimeError) {
-	if in.op == opCall {
-		return asm.Func(in.imm), nil
-	}
-	id := m.r[in.dst&15]
-	if id > 1<<31-1 {
-		return 0, &RuntimeError{PC: pc, Fault: FaultUnknownHelper, Detail: fmt.Sprintf("callx to %#x, which is not a helper id", id)}
-	}
-	return asm.Func(id), nil
-}
-
-// call runs helper id for the call at pc, or the tail call. It returns
-// the code of a tail-call target (or nil), or errExitNow.
-func (m *machine) call(id asm.Func, pc int) ([]insn, *RuntimeError) {
-	env := m.env
-	if env.IsTailCall(id) {
-		return m.tailCall(), nil
-	}
-	r0, exit, err := env.CallHelper(id, pc, (*[5]uint64)(m.r[1:6]))
-	if err != nil {
-		return nil, err
-	}
-	m.r[0] = r0
-	if exit {
-		return nil, errExitNow
-	}
-	return nil, nil
-}
-
-// tailCall is bpf_tail_call(ctx, prog_array, index); see Env.TailCall.
-func (m *machine) tailCall() []insn {
-	if i, ok := m.env.TailCall(&m.tailCalls, m.r[2], m.r[3]); ok {
-		return m.env.Programs[i].code
-	}
-	return nil
-}
-
-// ldPacket is LD_ABS/LD_IND at pc; errFrameExit when the frame returns 0.
-func (m *machine) ldPacket(in *insn, pc int) *RuntimeError {
-	r := &m.r
-	off, size := int32(in.imm), 1<<(in.op-opLdAbsB)
-	if in.op >= opLdIndB {
-		off, size = int32(r[in.src&15]+uint64(in.imm)), 1<<(in.op-opLdIndB)
-	}
-	v, ok, err := m.env.LoadPacket(pc, off, size)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		r[0] = 0
-		return errFrameExit
-	}
-	r[0] = v
-	return nil
-}
-
 // atomic runs the read-modify-write operations of BPF_STX|BPF_ATOMIC.
 // Programs run on one goroutine, so plain loads and stores are atomic.
 func (m *machine) atomic(in *insn, pc int) *RuntimeError {
@@ -148,9 +91,6 @@ func (m *machine) atomic(in *insn, pc int) *RuntimeError {
 	return nil
 }
 
-// bpfFRdonlyProg is BPF_F_RDONLY_PROG: the program may only read the map.
-const bpfFRdonlyProg = 1 << 7
-
 func getN(b []byte, size int) uint64 {
 	switch size {
 	case 1:
@@ -174,32 +114,4 @@ func putN(b []byte, size int, v uint64) {
 	default:
 		binary.LittleEndian.PutUint64(b, v)
 	}
-}
-
-// lddwPseudo runs the lddw forms that refer to maps and functions; pc is
-// the lddw's index.
-func (m *machine) lddwPseudo(in *insn, pc int) *RuntimeError {
-	env := m.env
-	r := &m.r
-	dst := in.dst & 15
-	switch in.op {
-	case opLddwMap:
-		if in.imm >= int64(len(env.Maps)) {
-			return &RuntimeError{PC: pc, Fault: FaultBadOpcode, Detail: fmt.Sprintf("lddw refers to map %d, the environment has %d", in.imm, len(env.Maps))}
-		}
-		r[dst] = env.MapAddr(int(in.imm))
-	case opLddwMapValue:
-		a, err := env.MapValueAddr(int(in.imm), uint32(in.off))
-		if err != nil {
-			err.PC = pc
-			return err
-		}
-		r[dst] = a
-	case opLddwFunc:
-		// A subprogram's address is its instruction index: only helpers
-		// that take callbacks look at it.
-		r[dst] = uint64(in.off)
-
-	}
-	return nil
 }
