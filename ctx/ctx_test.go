@@ -168,3 +168,30 @@ func TestFinish(t *testing.T) {
 		t.Errorf("out-of-range adjustments succeeded")
 	}
 }
+
+// TestXDPFrags checks multi-buffer XDP packets: the program sees the
+// linear 3520 bytes, data_out has them all, and shrinking the tail frees
+// fragments before it cuts into the linear area.
+func TestXDPFrags(t *testing.T) {
+	data := make([]byte, 5000)
+	copy(data, ipv4)
+	r, err := NewTestRun(XDP, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(r.Packet()); got != 3520 {
+		t.Errorf("linear part %d bytes, want 3520", got)
+	}
+	if out, _ := r.Finish(); len(out) != 5000 {
+		t.Errorf("data_out %d bytes, want 5000", len(out))
+	}
+	if r.AdjustTail(3000) == 0 { // the last page has 4096-1480 bytes of room
+		t.Errorf("growing past the last fragment's page succeeded")
+	}
+	if r.AdjustTail(-1500) != 0 || len(r.Frags) != 0 || len(r.Packet()) != 3500 {
+		t.Errorf("after shrinking by 1500: %d fragments, %d linear bytes", len(r.Frags), len(r.Packet()))
+	}
+	if _, err := NewTestRun(XDP, make([]byte, 3520+18*4096), nil); !errors.Is(err, syscall.ENOMEM) {
+		t.Errorf("18 fragments: got %v, want ENOMEM", err)
+	}
+}

@@ -29,6 +29,7 @@ const (
 	loopbackIfindex     = 1
 	gsoMaxSegs          = 65535
 	gsoLegacyMaxSize    = 65536
+	maxSkbFrags         = 17 // MAX_SKB_FRAGS
 )
 
 // Values of sk_buff fields the kernel derives from the packet.
@@ -79,6 +80,10 @@ type TestRun struct {
 	// data_end. Meta == Data when there is no metadata.
 	Meta, Data, End int
 	Ctx             []byte
+	// Frags are the page fragments of a multi-buffer XDP packet: the
+	// bytes past the linear area (3520 bytes without metadata), which the
+	// program reaches only through helpers.
+	Frags [][]byte
 	// ctxOut is the context the kernel copies back, before Finish fills it.
 	ctxOut []byte
 }
@@ -280,8 +285,16 @@ func newXDPRun(t *ProgType, data, ctxIn []byte) (*TestRun, error) {
 	if len(data)-metaSz < ETH_HLEN {
 		return nil, runErr(syscall.EINVAL, "packet of %d bytes after %d bytes of metadata is shorter than an Ethernet header (%d)", len(data)-metaSz, metaSz, ETH_HLEN)
 	}
-	if len(data) > linear {
-		return nil, runErr(syscall.EOPNOTSUPP, "packet of %d bytes does not fit the %d-byte linear area: multi-buffer XDP is not modelled", len(data), linear)
+	// What does not fit the linear area goes into page fragments, which
+	// the program cannot reach directly (multi-buffer XDP).
+	var frags [][]byte
+	for rest := data[linear:]; len(rest) > 0; {
+		if len(frags) == maxSkbFrags {
+			return nil, runErr(syscall.ENOMEM, "packet of %d bytes needs more than %d fragments", len(data), maxSkbFrags)
+		}
+		n := min(len(rest), pageSize)
+		frags = append(frags, append(make([]byte, 0, pageSize), rest[:n]...))
+		rest = rest[n:]
 	}
 	ingress, rxq := le.Uint32(in[12:]), le.Uint32(in[16:])
 	switch {
@@ -292,7 +305,7 @@ func newXDPRun(t *ProgType, data, ctxIn []byte) (*TestRun, error) {
 	case ingress == loopbackIfindex && rxq != 0:
 		return nil, runErr(syscall.EINVAL, "ctx_in rx_queue_index %d: the loopback device has one queue", rxq)
 	}
-	r := &TestRun{Type: t, Buf: make([]byte, pageSize-sharedInfoTailroom), Ctx: make([]byte, XDPMd.Size)}
+	r := &TestRun{Type: t, Buf: make([]byte, pageSize-sharedInfoTailroom), Ctx: make([]byte, XDPMd.Size), Frags: frags}
 	copy(r.Buf[headroom:], data[:linear])
 	r.Meta, r.Data, r.End = headroom, headroom+metaSz, headroom+linear
 	if ingress == 0 {
@@ -322,6 +335,9 @@ func (r *TestRun) Finish() (dataOut, ctxOut []byte) {
 		dataOut = append(make([]byte, ETH_HLEN), r.Buf[r.Data:r.End]...)
 	case packetXDP:
 		dataOut = append([]byte(nil), r.Buf[r.Meta:r.End]...)
+		for _, f := range r.Frags {
+			dataOut = append(dataOut, f...)
+		}
 	default:
 		dataOut = append([]byte(nil), r.Buf[r.Data:r.End]...)
 	}
@@ -371,8 +387,13 @@ func (r *TestRun) AdjustMeta(delta int) int64 {
 }
 
 // AdjustTail moves data_end by delta bytes as bpf_xdp_adjust_tail does,
-// zeroing bytes it adds.
+// zeroing bytes it adds. A multi-buffer packet grows into the last
+// fragment's page and shrinks from the last fragment backwards, freeing
+// fragments it empties.
 func (r *TestRun) AdjustTail(delta int) int64 {
+	if len(r.Frags) > 0 {
+		return r.adjustFragsTail(delta)
+	}
 	end := r.End + delta
 	if end > len(r.Buf) || end < r.Data+ETH_HLEN {
 		return -int64(syscall.EINVAL)
@@ -428,4 +449,41 @@ func (t *ProgType) TestRunFields() []Field {
 		fs = append(fs, f)
 	}
 	return fs
+}
+
+// adjustFragsTail is bpf_xdp_frags_shrink_tail and
+// bpf_xdp_frags_increase_tail.
+func (r *TestRun) adjustFragsTail(delta int) int64 {
+	if delta >= 0 {
+		last := &r.Frags[len(r.Frags)-1]
+		if delta > pageSize-len(*last) {
+			return -int64(syscall.EINVAL)
+		}
+		*last = append(*last, make([]byte, delta)...)
+		return 0
+	}
+	shrink := -delta
+	total := r.End - r.Data
+	for _, f := range r.Frags {
+		total += len(f)
+	}
+	if shrink > total-ETH_HLEN {
+		return -int64(syscall.EINVAL)
+	}
+	for len(r.Frags) > 0 && shrink > 0 {
+		last := &r.Frags[len(r.Frags)-1]
+		n := min(shrink, len(*last))
+		shrink -= n
+		if n == len(*last) {
+			r.Frags = r.Frags[:len(r.Frags)-1]
+			continue
+		}
+		*last = (*last)[:len(*last)-n]
+		break
+	}
+	if len(r.Frags) == 0 {
+		r.Frags = nil
+		r.End -= shrink
+	}
+	return 0
 }

@@ -121,6 +121,10 @@ func parityPackets() [][]byte {
 		eth(macZero, macA, 0x0800, []byte{0x45, 0, 0, 20}), // IPv4 header cut short
 		eth(macZero, macA, 0x0800, udp4(a, b, 1234, 53, bytes.Repeat([]byte{0xab}, 64))),
 		eth(macZero, macA, 0x0026, append([]byte{0x42, 0x42, 0x03}, make([]byte, 43)...)), // 802.2 LLC frame
+		// Big packets: past XDP's 3520-byte linear area (the rest goes to
+		// page fragments), and past what skb test runs accept (3712).
+		eth(macZero, macA, 0x0800, udp4(a, b, 1234, 53, bytes.Repeat([]byte{0x5a}, 3600))),
+		eth(macZero, macA, 0x0800, udp4(a, b, 1234, 53, bytes.Repeat([]byte{0xa5}, 9000))),
 	}
 }
 
