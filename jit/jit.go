@@ -4,6 +4,7 @@ package jit
 
 import (
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/bpflab/bpflab/asm"
@@ -24,8 +25,17 @@ type Code struct {
 
 	mu     sync.Mutex
 	tails  map[*vm.Program]*Code // tail-call targets, compiled on first use
-	stacks [][]byte              // native stacks free for runs
 	closed bool
+	idle   atomic.Pointer[runCtx] // one run context kept for the next run
+}
+
+// runCtx is what one run needs besides the Env: the state shared with the
+// code and a native stack (mapped outside the Go heap).
+type runCtx struct {
+	st    state
+	stack []byte
+	codes []*Code
+	regs  [16]uint64
 }
 
 // nativeStackSize holds the deepest bpf-to-bpf nesting (8 frames of a few
@@ -67,10 +77,9 @@ func (c *Code) Close() error {
 	}
 	c.closed = true
 	err := c.mem.close()
-	for _, s := range c.stacks {
-		freeNativeStack(s)
+	if rc := c.idle.Swap(nil); rc != nil {
+		freeNativeStack(rc.stack)
 	}
-	c.stacks = nil
 	for _, t := range c.tails {
 		if e := t.Close(); err == nil {
 			err = e
@@ -80,26 +89,29 @@ func (c *Code) Close() error {
 	return err
 }
 
-func (c *Code) getStack() ([]byte, error) {
-	c.mu.Lock()
-	if n := len(c.stacks); n > 0 {
-		s := c.stacks[n-1]
-		c.stacks = c.stacks[:n-1]
-		c.mu.Unlock()
-		return s, nil
+// getCtx returns a run context, the idle one if there is one.
+func (c *Code) getCtx() (*runCtx, error) {
+	if rc := c.idle.Swap(nil); rc != nil {
+		rc.st = state{}
+		rc.codes = rc.codes[:0]
+		return rc, nil
 	}
-	c.mu.Unlock()
-	return newNativeStack(nativeStackSize)
+	stack, err := newNativeStack(nativeStackSize)
+	if err != nil {
+		return nil, err
+	}
+	return &runCtx{stack: stack}, nil
 }
 
-func (c *Code) putStack(s []byte) {
+// putCtx keeps rc for the next run, or frees its stack when one is kept
+// already or the code is closed.
+func (c *Code) putCtx(rc *runCtx) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		freeNativeStack(s)
-		return
+	closed := c.closed
+	c.mu.Unlock()
+	if closed || !c.idle.CompareAndSwap(nil, rc) {
+		freeNativeStack(rc.stack)
 	}
-	c.stacks = append(c.stacks, s)
 }
 
 // tail returns the compiled form of a tail-call target.
@@ -135,25 +147,26 @@ func (c *Code) Run(env *vm.Env) (vm.Result, error) {
 		return c.prog.Run(env)
 	}
 	env.ResetTemp()
-	stack, err := c.getStack()
+	rc, err := c.getCtx()
 	if err != nil {
 		return vm.Result{}, err
 	}
-	defer c.putStack(stack)
-
-	st := new(state)
-	st.stackTop = uintptr(unsafe.Pointer(&stack[len(stack)-64]))
+	defer c.putCtx(rc)
+	st := &rc.st
+	st.stackTop = uintptr(unsafe.Pointer(&rc.stack[len(rc.stack)-64]))
 	st.regs[1], st.regs[2], st.regs[10] = env.R1, env.R2, env.StackTop(0)
 	budget := env.EffectiveBudget()
 	st.rem = int64(budget)
 	st.loops = vm.MayGotoLoops
 	st.r10base = env.StackTop(0)
 	st.stack0 = uintptr(unsafe.Pointer(unsafe.SliceData(env.Mem.Table()[env.StackRegion()].Data)))
+	st.fp = st.stack0 + vm.StackSize
 	cur := c
 	st.resume = c.addr(c.low.entry)
-	codes := []*Code{c}
+	codes := append(rc.codes, c)
+	defer func() { rc.codes = codes[:0] }()
 	tailCalls := 0
-	var regs [16]uint64
+	regs := &rc.regs
 	result := func() vm.Result {
 		return vm.Result{R0: st.regs[0], Steps: budget - int(st.rem), TailCalls: tailCalls}
 	}
@@ -178,7 +191,7 @@ func (c *Code) Run(env *vm.Env) (vm.Result, error) {
 			return result(), vm.CallDepthFault(pc)
 		case exitMemFault:
 			copy(regs[:11], st.regs[:])
-			handled, ferr := cur.prog.MemFault(env, pc, &regs)
+			handled, ferr := cur.prog.MemFault(env, pc, regs)
 			copy(st.regs[:], regs[:11])
 			if ferr != nil || !handled {
 				res := result()
@@ -188,7 +201,7 @@ func (c *Code) Run(env *vm.Env) (vm.Result, error) {
 			st.resume = cur.addr(cur.low.resume[pc])
 		case exitSlow, exitSlowCheck:
 			copy(regs[:11], st.regs[:])
-			outcome, target, serr := cur.prog.Slow(env, pc, &regs, &tailCalls)
+			outcome, target, serr := cur.prog.Slow(env, pc, regs, &tailCalls)
 			copy(st.regs[:], regs[:11])
 			res := result()
 			if st.exitCode == exitSlow {

@@ -108,6 +108,7 @@ func (c *compiler) lowerLocalCall(pc int, in asm.Insn) {
 	a.ShiftImm(amd64.SHL, amd64.W64, s11, 9)
 	a.ALUMem(amd64.ADD, amd64.W64, s11, amd64.Ptr(regState, offStack0))
 	a.Lea(s10, amd64.Ptr(s11, stackSize))
+	a.Store(amd64.W64, amd64.Ptr(regState, offFP), s10)
 	loop := a.NewLabel()
 	a.Bind(loop)
 	a.StoreImm(amd64.W64, amd64.Ptr(s11, 0), 0)
@@ -124,6 +125,7 @@ func (c *compiler) lowerLocalCall(pc int, in asm.Insn) {
 		a.Pop(regMap[i])
 	}
 	a.ALUMemImm(amd64.SUB, amd64.W64, amd64.Ptr(regState, offDepth), 1)
+	a.ALUMemImm(amd64.SUB, amd64.W64, amd64.Ptr(regState, offFP), stackSize)
 	c.setFrame()
 	a.Test(amd64.W64, regBudget, regBudget)
 	a.Jcc(amd64.CondS, c.stub(exitBudget, pc+1))

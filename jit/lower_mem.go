@@ -15,16 +15,24 @@ var sizeBytes = map[asm.Size]int32{asm.BPF_B: 1, asm.BPF_H: 2, asm.BPF_W: 4, asm
 // index below the table length, off+size within the region's length, and
 // for writes the writable flag. A failed check exits with exitMemFault at
 // pc; Go then serves a context access or builds the vm's fault.
-func (c *compiler) checkedAddr(pc int, base asm.Reg, off int16, size int32, write bool) {
+//
+// R10 is always the current frame's stack top (vm.Prepare refuses writes
+// to it), so an R10-relative access inside the frame needs no check: the
+// address is state.fp+off. It returns the displacement to use with R11.
+func (c *compiler) checkedAddr(pc int, base asm.Reg, off int16, size int32, write bool) int32 {
 	a := &c.a
+	if base == asm.BPF_REG_10 && int32(off) >= -stackSize && int32(off)+size <= 0 {
+		a.Load(amd64.W64, s11, amd64.Ptr(regState, offFP))
+		return int32(off)
+	}
 	fault := c.stub(exitMemFault, pc)
 	if base == asm.BPF_REG_10 {
 		a.Load(amd64.W64, s11, amd64.Ptr(regState, offR10))
+		if off != 0 {
+			a.ALUImm(amd64.ADD, amd64.W64, s11, int32(off))
+		}
 	} else {
-		a.Mov(amd64.W64, s11, regMap[base])
-	}
-	if off != 0 {
-		a.ALUImm(amd64.ADD, amd64.W64, s11, int32(off))
+		a.Lea(s11, amd64.Ptr(regMap[base], int32(off)))
 	}
 	a.Mov(amd64.W64, s10, s11)
 	a.ShiftImm(amd64.SHR, amd64.W64, s10, 32)
@@ -42,6 +50,7 @@ func (c *compiler) checkedAddr(pc int, base asm.Reg, off int16, size int32, writ
 		a.Jcc(amd64.CondE, fault)
 	}
 	a.ALUMem(amd64.ADD, amd64.W64, s11, amd64.Ptr(s10, vm.RegionDataOffset))
+	return 0
 }
 
 // lowerMem compiles LDX, ST and STX (BPF_MEM, BPF_MEMSX).
@@ -55,23 +64,23 @@ func (c *compiler) lowerMem(pc int, in asm.Insn) error {
 			c.exitInline(exitSlow, pc)
 			return nil
 		}
-		c.checkedAddr(pc, in.Src, in.Off, size, false)
+		d := c.checkedAddr(pc, in.Src, in.Off, size, false)
 		if in.Mode() == asm.BPF_MEMSX {
-			a.LoadSX(w, regMap[in.Dst], amd64.Ptr(s11, 0))
+			a.LoadSX(w, regMap[in.Dst], amd64.Ptr(s11, d))
 		} else {
-			a.Load(w, regMap[in.Dst], amd64.Ptr(s11, 0))
+			a.Load(w, regMap[in.Dst], amd64.Ptr(s11, d))
 		}
 	case asm.BPF_ST:
-		c.checkedAddr(pc, in.Dst, in.Off, size, true)
-		a.StoreImm(w, amd64.Ptr(s11, 0), in.Imm)
+		d := c.checkedAddr(pc, in.Dst, in.Off, size, true)
+		a.StoreImm(w, amd64.Ptr(s11, d), in.Imm)
 	case asm.BPF_STX:
 		if in.Mode() != asm.BPF_MEM {
 			c.flush(pc)
 			c.exitInline(exitSlowCheck, pc)
 			return nil
 		}
-		c.checkedAddr(pc, in.Dst, in.Off, size, true)
-		a.Store(w, amd64.Ptr(s11, 0), c.src(in.Src, s9))
+		d := c.checkedAddr(pc, in.Dst, in.Off, size, true)
+		a.Store(w, amd64.Ptr(s11, d), c.src(in.Src, s9))
 	}
 	return nil
 }
@@ -88,8 +97,7 @@ func (c *compiler) lowerAtomic(pc int, in asm.Insn) error {
 		return nil
 	}
 	w := widths[in.Size()]
-	c.checkedAddr(pc, in.Dst, in.Off, sizeBytes[in.Size()], true)
-	m := amd64.Ptr(s11, 0)
+	m := amd64.Ptr(s11, c.checkedAddr(pc, in.Dst, in.Off, sizeBytes[in.Size()], true))
 	src := regMap[in.Src]
 	switch op {
 	case asm.BPF_ADD, asm.BPF_OR, asm.BPF_AND, asm.BPF_XOR:

@@ -24,6 +24,7 @@ type state struct {
 	loops    uint64  // may_goto counter of the current frame
 	stack0   uintptr // address of frame 0's stack bytes (frame k's are at +k*512)
 	r10base  uint64  // R10 of frame 0; frame k's is r10base + k<<32
+	fp       uintptr // host address R10 stands for in the current frame
 }
 
 const (
@@ -44,6 +45,7 @@ const (
 	offLoops    = offDepth + 8
 	offStack0   = offLoops + 8
 	offR10Base  = offStack0 + 8
+	offFP       = offR10Base + 8
 )
 
 // Exit codes: why generated code returned to Go.

@@ -28,6 +28,7 @@ func TestStateOffsets(t *testing.T) {
 		{"loops", unsafe.Offsetof(s.loops), offLoops},
 		{"stack0", unsafe.Offsetof(s.stack0), offStack0},
 		{"r10base", unsafe.Offsetof(s.r10base), offR10Base},
+		{"fp", unsafe.Offsetof(s.fp), offFP},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
