@@ -23,6 +23,7 @@ func runDisasm(args []string, stdout, stderr io.Writer) error {
 	progName := fs.String("prog", "", "ELF input: print only the program called `NAME`")
 	section := fs.String("section", "", "ELF input: print only the programs of section `SEC`")
 	noIndex := fs.Bool("no-index", false, "leave out the instruction index before each line")
+	bigEndian := fs.Bool("big-endian", false, "raw or hex input is encoded for a big-endian target (ELF objects say so themselves)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bpflab disasm [flags] FILE|-")
 		fmt.Fprintln(stderr, "\nDisassembles eBPF instructions. The input is detected: an ELF object")
@@ -57,7 +58,11 @@ func runDisasm(args []string, stdout, stderr io.Writer) error {
 		if *progName != "" || *section != "" {
 			return fmt.Errorf("--prog and --section select programs of an ELF object; %s is not one", name)
 		}
-		prog, err := decodeProgram(data)
+		var order binary.ByteOrder = binary.LittleEndian
+		if *bigEndian {
+			order = binary.BigEndian
+		}
+		prog, err := decodeProgramOrder(data, order)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -124,8 +129,14 @@ func printHeader(w io.Writer, p *asm.ProgramSpec, s asm.Syntax) {
 	}
 }
 
-// decodeProgram reads raw instruction bytes or hex text.
+// decodeProgram reads raw little-endian instruction bytes or hex text.
 func decodeProgram(data []byte) (asm.Program, error) {
+	return decodeProgramOrder(data, binary.LittleEndian)
+}
+
+// decodeProgramOrder reads raw instruction bytes or hex text in the given
+// byte order.
+func decodeProgramOrder(data []byte, order binary.ByteOrder) (asm.Program, error) {
 	if isHexText(data) {
 		b, err := parseHex(data)
 		if err != nil {
@@ -138,7 +149,7 @@ func decodeProgram(data []byte) (asm.Program, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("no instructions")
 	}
-	return asm.Unmarshal(data, binary.LittleEndian)
+	return asm.Unmarshal(data, order)
 }
 
 // isHexText reports whether the input is text made of hex digits,

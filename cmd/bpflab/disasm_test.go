@@ -35,6 +35,7 @@ func TestDisasmGolden(t *testing.T) {
 		{name: "disasm_example_hex", args: []string{"disasm", "-"}, stdin: hexText},
 		{name: "disasm_example_raw_no_index", args: []string{"disasm", "--no-index", "-"}, stdin: raw},
 		{name: "disasm_example_ubpf", args: []string{"disasm", "--syntax", "ubpf", "-"}, stdin: hexText},
+		{name: "disasm_big_endian", args: []string{"disasm", "--big-endian", "-"}, stdin: "b4100000000000ff\n9500000000000000\n"},
 		{name: "disasm_hex_loose", args: []string{"disasm", "-"}, stdin: "# r0 = 1; exit\n0xb7, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,\n95000000 00000000 // exit\n"},
 		{name: "disasm_xdp_call", args: []string{"disasm", progs + "xdp_call.o"}},
 		{name: "disasm_tc_mark_no_index", args: []string{"disasm", "--no-index", "--prog", "tc_mark", progs + "tc_mark.o"}},
