@@ -32,7 +32,7 @@ func TestTablesAgainstClang(t *testing.T) {
 	clang := testenv.Tool(t, "clang")
 	src := testenv.LinuxSource(t)
 	self := filepath.Join(src, "tools/testing/selftests/bpf")
-	ours, err := ReadDir(filepath.Join(self, "verifier"))
+	ours, err := kernelTables(t)
 	if err != nil {
 		t.Fatal(err)
 	}

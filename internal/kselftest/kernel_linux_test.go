@@ -28,7 +28,7 @@ func logHas(log, want string) bool {
 // expected; they are listed, and most entries must agree.
 func TestKernelVerdicts(t *testing.T) {
 	kerneltest.Require(t)
-	tests, err := ReadDir(verifierDir(t))
+	tests, err := kernelTables(t) // ProgramSpec copies the programs
 	if err != nil {
 		t.Fatal(err)
 	}

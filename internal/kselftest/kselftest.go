@@ -139,6 +139,13 @@ func (t *Test) Expect(unpriv bool) (Verdict, string) {
 	return v, s
 }
 
+// TestedUnpriv reports whether test_verifier.c also loads the test without
+// privileges (socket filters and cgroup_skb programs), expecting
+// Expect(true).
+func (t *Test) TestedUnpriv() bool {
+	return t.ProgType == "socket_filter" || t.ProgType == "cgroup_skb"
+}
+
 // ProgFlags returns the prog_flags test_verifier.c passes to BPF_PROG_LOAD
 // for this test, without the testing flags it probes for
 // (BPF_F_TEST_RND_HI32, BPF_F_TEST_REG_INVARIANTS). Like test_verifier.c it

@@ -2,6 +2,7 @@ package kselftest
 
 import (
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,10 +15,24 @@ func verifierDir(t *testing.T) string {
 	return filepath.Join(testenv.LinuxSource(t), "tools/testing/selftests/bpf/verifier")
 }
 
+var tables struct {
+	once  sync.Once
+	tests []*Test
+	err   error
+}
+
+// kernelTables reads the kernel's tables once for the tests that only
+// look at them (MapSpecs changes programs: use ReadDir for that).
+func kernelTables(t *testing.T) ([]*Test, error) {
+	dir := verifierDir(t)
+	tables.once.Do(func() { tables.tests, tables.err = ReadDir(dir) })
+	return tables.tests, tables.err
+}
+
 // TestReadKernelTables reads every entry of every verifier/*.c file of
 // linux-source-6.12 and requires that at least 99% of them convert.
 func TestReadKernelTables(t *testing.T) {
-	tests, err := ReadDir(verifierDir(t))
+	tests, err := kernelTables(t)
 	if err != nil {
 		t.Errorf("files that could not be read: %v", err)
 	}
@@ -45,7 +60,7 @@ func TestReadKernelTables(t *testing.T) {
 // TestPrintKernelTables prints every table program in the macro syntax and
 // reads it back: the slots must not change.
 func TestPrintKernelTables(t *testing.T) {
-	tests, _ := ReadDir(verifierDir(t))
+	tests, _ := kernelTables(t)
 	n := 0
 	for _, tc := range tests {
 		if tc.Err != nil || tc.Generated {

@@ -106,10 +106,16 @@ var fixupKinds = func() map[string]*FixupKind {
 func Fixup(kind string) *FixupKind { return fixupKinds[kind] }
 
 // MapSpecs returns the maps the test's fixups ask for, in test_verifier.c's
-// order, and rewrites the imm of every fixed-up instruction to that map's
-// index in the returned slice (the asm.ProgramSpec convention for lddw
-// BPF_PSEUDO_MAP_FD / MAP_VALUE). Each call returns fresh specs.
+// order, and rewrites the imm of every fixed-up instruction of t.Insns to
+// that map's index in the returned slice (the asm.ProgramSpec convention for
+// lddw BPF_PSEUDO_MAP_FD / MAP_VALUE). Each call returns fresh specs.
 func (t *Test) MapSpecs() ([]*asm.MapSpec, error) {
+	return t.fixup(t.Insns)
+}
+
+// fixup builds the maps and points the fixed-up instructions of insns at
+// them.
+func (t *Test) fixup(insns asm.Program) ([]*asm.MapSpec, error) {
 	kinds := make([]*FixupKind, 0, len(t.Fixups))
 	for name := range t.Fixups {
 		k, ok := fixupKinds[name]
@@ -130,19 +136,21 @@ func (t *Test) MapSpecs() ([]*asm.MapSpec, error) {
 		idx := len(maps)
 		maps = append(maps, &s)
 		for _, pc := range t.Fixups[k.Name] {
-			if pc < 0 || pc >= len(t.Insns) {
-				return nil, fmt.Errorf("%s: fixup_%s index %d is outside the %d-slot program", t.Name(), k.Name, pc, len(t.Insns))
+			if pc < 0 || pc >= len(insns) {
+				return nil, fmt.Errorf("%s: fixup_%s index %d is outside the %d-slot program", t.Name(), k.Name, pc, len(insns))
 			}
-			t.Insns[pc].Imm = int32(idx)
+			insns[pc].Imm = int32(idx)
 		}
 	}
 	return maps, nil
 }
 
-// ProgramSpec returns the test as an asm.ProgramSpec: its program with the
-// map fixups applied and the maps they refer to.
+// ProgramSpec returns the test as an asm.ProgramSpec: a copy of its program
+// with the map fixups applied, the maps they refer to, its program and
+// attach type. t itself is not changed.
 func (t *Test) ProgramSpec() (*asm.ProgramSpec, error) {
-	maps, err := t.MapSpecs()
+	insns := append(asm.Program(nil), t.Insns...)
+	maps, err := t.fixup(insns)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +159,7 @@ func (t *Test) ProgramSpec() (*asm.ProgramSpec, error) {
 		Type:       t.ProgType,
 		AttachType: t.ExpectedAttachType,
 		License:    "GPL",
-		Insns:      append(asm.Program(nil), t.Insns...),
+		Insns:      insns,
 		Maps:       maps,
 	}, nil
 }
