@@ -4,9 +4,9 @@ package main
 
 import (
 	"fmt"
-	"reflect"
 	"io"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/bpflab/bpflab/ctx"
