@@ -3,7 +3,12 @@
 package jit_test
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -79,5 +84,45 @@ func TestConformanceFiles(t *testing.T) {
 				t.Errorf("jit differs from vm (-vm +jit):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestVectors runs every program of the shared vectors (bpf_conformance,
+// its negative programs, uBPF's tests) that vm.Prepare accepts on both
+// engines and requires identical outcomes, faults included.
+func TestVectors(t *testing.T) {
+	for _, file := range []string{"conformance.jsonl", "conformance_negative.jsonl", "ubpf.jsonl"} {
+		f, err := os.Open(filepath.Join(testenv.Shared(t, "vectors"), file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 16<<20)
+		for sc.Scan() {
+			var v struct {
+				Name       string `json:"name"`
+				ProgramHex string `json:"program_hex"`
+				MemHex     string `json:"mem_hex"`
+			}
+			if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+				t.Fatal(err)
+			}
+			t.Run(file+"/"+v.Name, func(t *testing.T) {
+				code, _ := hex.DecodeString(v.ProgramHex)
+				mem, _ := hex.DecodeString(v.MemHex)
+				insns, err := asm.Decode(code, binary.LittleEndian)
+				if err != nil {
+					t.Skipf("not a program: %v", err)
+				}
+				if _, err := vm.Prepare(insns); err != nil {
+					t.Skipf("refused before either engine runs: %v", err)
+				}
+				want, got := runPlainBoth(t, insns, mem, 1<<20)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("jit differs from vm (-vm +jit):\n%s", diff)
+				}
+			})
+		}
+		f.Close()
 	}
 }
