@@ -114,7 +114,7 @@ type Test struct {
 	// the table sets .runs negative.
 	Runs []Run
 
-	ExpectedInsns, UnexpectedInsns asm.Program // patterns for the translated program
+	ExpectedInsns, UnexpectedInsns asm.Program // patterns for the translated program; see CheckXlated
 	FuncInfo                       []FuncInfo
 	BTFStrings                     string
 	BTFTypes                       []uint32
@@ -317,10 +317,11 @@ func (t *Test) read(el *asm.CInit) error {
 		case name == "expected_insns" || name == "unexpected_insns":
 			p, err := f.Program()
 			keep(err)
+			// Patterns end at their first all-zero slot (see CheckXlated).
 			if name == "expected_insns" {
-				t.ExpectedInsns = trimProgram(p)
+				t.ExpectedInsns = p
 			} else {
-				t.UnexpectedInsns = trimProgram(p)
+				t.UnexpectedInsns = p
 			}
 		case name == "fixup_kfunc_btf_id":
 			for _, e := range f.List {
