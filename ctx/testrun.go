@@ -80,6 +80,10 @@ type TestRun struct {
 	// data_end. Meta == Data when there is no metadata.
 	Meta, Data, End int
 	Ctx             []byte
+	// Sock is struct bpf_sock as __sk_buff.sk shows the socket a test
+	// run attaches to skb programs' packets (nil for XDP): its family and
+	// addresses come from the packet's IP header, its state is TCP_CLOSE.
+	Sock []byte
 	// Frags are the page fragments of a multi-buffer XDP packet: the
 	// bytes past the linear area (3520 bytes without metadata), which the
 	// program reaches only through helpers.
@@ -250,7 +254,26 @@ func newSkbRun(t *ProgType, data, ctxIn []byte) (*TestRun, error) {
 	if ctxIn != nil {
 		r.ctxOut = in
 	}
+	r.Sock = dummySock(img)
 	return r, nil
+}
+
+// BPFSock is the size of struct bpf_sock (include/uapi/linux/bpf.h).
+const BPFSock = 80
+
+// dummySock builds the bpf_sock of the socket BPF_PROG_TEST_RUN allocates
+// for skb programs (net/bpf/test_run.c sets its family and addresses from
+// the packet), from the matching __sk_buff fields. Checked against 6.18.
+func dummySock(skb []byte) []byte {
+	sk := make([]byte, BPFSock)
+	copy(sk[4:8], skb[88:92])                          // family
+	copy(sk[24:28], skb[96:100])                       // src_ip4 = local_ip4
+	copy(sk[28:44], skb[116:132])                      // src_ip6 = local_ip6
+	copy(sk[52:56], skb[92:96])                        // dst_ip4 = remote_ip4
+	copy(sk[56:72], skb[100:116])                      // dst_ip6 = remote_ip6
+	binary.LittleEndian.PutUint32(sk[72:], 7)          // state: TCP_CLOSE
+	binary.LittleEndian.PutUint32(sk[76:], 0xffffffff) // rx_queue_mapping: none
+	return sk
 }
 
 func newXDPRun(t *ProgType, data, ctxIn []byte) (*TestRun, error) {

@@ -45,7 +45,7 @@ func NewPacketEnv(t *ctx.ProgType, data, ctxIn []byte) (*Env, *PacketRun, error)
 	pr := &PacketRun{Run: tr}
 	pr.ctxAddr = env.Mem.Add(RegionCtx, nil, true, t.Ctx.Name)
 	pr.pktAddr = env.Mem.Add(RegionPacket, nil, true, "pkt")
-	pr.skAddr = env.Mem.Add(RegionHelper, make([]byte, 0), false, "sk")
+	pr.skAddr = env.Mem.Add(RegionHelper, tr.Sock, false, "sk")
 	pr.remap(env)
 	env.R1 = pr.ctxAddr
 	env.Ctx = pr

@@ -72,6 +72,8 @@ var parityCases = []parityCase{
 	{file: "maps_helpers.s"},
 	{file: "hash_replace.s"},
 	{file: "sock_load.s"},
+	{file: "tc_sock.s"},
+	{file: "tc_sock.s", typ: "socket_filter"},
 	{file: "xdp_adjust.o", prog: "xdp_push_vlan", repeat: 3},
 	{file: "tc_count.o", repeat: 5},
 	{file: "tc_rewrite.o", prog: "tc_vlan", ctx: "mark=5", repeat: 3},
