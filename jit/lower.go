@@ -81,13 +81,18 @@ func lower(p asm.Program) (*lowered, error) {
 	c.entryStub()
 	c.out.entry = int32(a.Len())
 	for pc := 0; pc < len(p); pc++ {
-		in := p[pc]
-		a.Bind(c.labels[pc])
-		c.out.start[pc] = int32(a.Len())
-		if err := c.lowerInsn(pc, in); err != nil {
-			return nil, err
+		if n := c.group(pc); n >= 2 {
+			c.lowerGroup(pc, n)
+			pc += n - 1
+		} else {
+			a.Bind(c.labels[pc])
+			c.out.start[pc] = int32(a.Len())
+			if err := c.lowerInsn(pc, p[pc]); err != nil {
+				return nil, err
+			}
+			c.out.resume[pc] = int32(a.Len())
 		}
-		c.out.resume[pc] = int32(a.Len())
+		in := p[pc]
 		next := pc + 1
 		if in.IsLdImm64() {
 			c.out.start[pc+1] = -1

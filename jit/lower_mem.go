@@ -25,7 +25,13 @@ func (c *compiler) checkedAddr(pc int, base asm.Reg, off int16, size int32, writ
 		a.Load(amd64.W64, s11, amd64.Ptr(regState, offFP))
 		return int32(off)
 	}
-	fault := c.stub(exitMemFault, pc)
+	c.regionCheck(base, off, size, write, c.stub(exitMemFault, pc))
+	return 0
+}
+
+// regionCheck is checkedAddr's check, jumping to fault when it fails.
+func (c *compiler) regionCheck(base asm.Reg, off int16, size int32, write bool, fault amd64.Label) {
+	a := &c.a
 	if base == asm.BPF_REG_10 {
 		a.Load(amd64.W64, s11, amd64.Ptr(regState, offR10))
 		if off != 0 {
@@ -50,7 +56,102 @@ func (c *compiler) checkedAddr(pc int, base asm.Reg, off int16, size int32, writ
 		a.Jcc(amd64.CondE, fault)
 	}
 	a.ALUMem(amd64.ADD, amd64.W64, s11, amd64.Ptr(s10, vm.RegionDataOffset))
-	return 0
+}
+
+// isPlainMem reports whether in is a load or store (not an atomic) and
+// returns its base register.
+func isPlainMem(in asm.Insn) (asm.Reg, bool) {
+	switch {
+	case in.Class() == asm.BPF_LDX && (in.Mode() == asm.BPF_MEM || in.Mode() == asm.BPF_MEMSX):
+		return in.Src, in.Dst != asm.BPF_REG_10
+	case in.Class() == asm.BPF_ST && in.Mode() == asm.BPF_MEM, in.Class() == asm.BPF_STX && in.Mode() == asm.BPF_MEM:
+		return in.Dst, true
+	}
+	return 0, false
+}
+
+// group returns how many loads and stores from pc on, in one segment,
+// share a base register that none of them but the last changes; their
+// checks can then be done once for the span they cover (lowerGroup).
+func (c *compiler) group(pc int) int {
+	base, ok := isPlainMem(c.p[pc])
+	if !ok || base == asm.BPF_REG_10 {
+		return 0
+	}
+	n := 0
+	for q := pc; q < len(c.p) && (q == pc || !c.leader[q]); q++ {
+		b, ok := isPlainMem(c.p[q])
+		if !ok || b != base {
+			break
+		}
+		n++
+		if c.p[q].Class() == asm.BPF_LDX && c.p[q].Dst == base {
+			break
+		}
+	}
+	return n
+}
+
+// lowerGroup compiles n loads and stores through one base register with a
+// single region check of the span they cover. When the span fails the
+// check, the accesses run one by one with their own checks (out of line),
+// so a fault still happens at the right instruction with the vm's error.
+func (c *compiler) lowerGroup(pc, n int) {
+	a := &c.a
+	p := c.p
+	base, _ := isPlainMem(p[pc])
+	lo, hi := int32(1<<30), int32(-1<<30)
+	write := false
+	for q := pc; q < pc+n; q++ {
+		off, size := int32(p[q].Off), sizeBytes[p[q].Size()]
+		lo, hi = min(lo, off), max(hi, off+size)
+		write = write || p[q].Class() != asm.BPF_LDX
+	}
+	precise, done := a.NewLabel(), a.NewLabel()
+	a.Bind(c.labels[pc])
+	c.out.start[pc] = int32(a.Len())
+	c.regionCheck(base, int16(lo), hi-lo, write, precise)
+	for q := pc; q < pc+n; q++ {
+		if q != pc {
+			a.Bind(c.labels[q])
+			c.out.start[q] = int32(a.Len())
+		}
+		c.access(p[q], int32(p[q].Off)-lo)
+	}
+	a.Bind(done)
+	c.cold = append(c.cold, func() {
+		a.Bind(precise)
+		for q := pc; q < pc+n; q++ {
+			d := c.checkedAddr(q, c.baseOf(p[q]), p[q].Off, sizeBytes[p[q].Size()], p[q].Class() != asm.BPF_LDX)
+			c.access(p[q], d)
+			c.out.resume[q] = int32(a.Len())
+		}
+		a.Jmp(done)
+	})
+}
+
+func (c *compiler) baseOf(in asm.Insn) asm.Reg {
+	b, _ := isPlainMem(in)
+	return b
+}
+
+// access performs the load or store in at R11+d.
+func (c *compiler) access(in asm.Insn, d int32) {
+	a := &c.a
+	w := widths[in.Size()]
+	m := amd64.Ptr(s11, d)
+	switch in.Class() {
+	case asm.BPF_LDX:
+		if in.Mode() == asm.BPF_MEMSX {
+			a.LoadSX(w, regMap[in.Dst], m)
+		} else {
+			a.Load(w, regMap[in.Dst], m)
+		}
+	case asm.BPF_ST:
+		a.StoreImm(w, m, in.Imm)
+	default:
+		a.Store(w, m, c.src(in.Src, s9))
+	}
 }
 
 // lowerMem compiles LDX, ST and STX (BPF_MEM, BPF_MEMSX).
