@@ -2,6 +2,7 @@ package asm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -99,9 +100,32 @@ func assembleLLVM(src []byte, file string) (prog Program, lines []int, err error
 		}
 	}()
 	src = stripBlockComments(src)
-	for i, line := range strings.Split(string(src), "\n") {
+	all := strings.Split(string(src), "\n")
+	for i := 0; i < len(all); i++ {
 		p.line = i + 1
-		p.parseLine(strings.TrimRight(line, "\r"))
+		line := strings.TrimRight(all[i], "\r")
+		// bpftool's "opcodes" listing puts the instruction's bytes under
+		// its text; the bytes are exact where the text may not be (an old
+		// bpftool prints "BUG_alu64_d7" for bswap16), so they win.
+		if i+1 < len(all) {
+			if b, ok := opcodeBytes(all[i+1]); ok {
+				if n := leadingDigits(strings.TrimLeft(line, " \t")); n > 0 {
+					idx := strings.TrimLeft(line, " \t")[:n]
+					p.numLabels[idx] = append(p.numLabels[idx], len(p.prog))
+					slots, _ := Decode(b, binary.LittleEndian)
+					// In an xlated dump a bpf-to-bpf call holds its
+					// relative target in off and the callee's index in
+					// imm; the loadable form keeps the target in imm.
+					if s := &slots[0]; s.IsPseudoCall() && s.Off != 0 {
+						s.Imm, s.Off = int32(s.Off), 0
+					}
+					p.emit(slots...)
+					i++
+					continue
+				}
+			}
+		}
+		p.parseLine(line)
 	}
 	p.checkData()
 	p.resolve()
@@ -257,6 +281,24 @@ func isListingNoise(s string) bool {
 		return true
 	}
 	return false
+}
+
+// opcodeBytes reads a line of 8 or 16 blank-separated hex bytes, as bpftool
+// prints under each instruction with "opcodes".
+func opcodeBytes(line string) ([]byte, bool) {
+	f := strings.Fields(line)
+	if len(f) != 8 && len(f) != 16 {
+		return nil, false
+	}
+	b := make([]byte, len(f))
+	for i, x := range f {
+		if len(x) != 2 || !isHex(x[0]) || !isHex(x[1]) {
+			return nil, false
+		}
+		v, _ := strconv.ParseUint(x, 16, 8)
+		b[i] = byte(v)
+	}
+	return b, true
 }
 
 // liveColumn returns the length of a leading run of dots and digits that
