@@ -129,9 +129,11 @@ func allForms() []form {
 	return fs
 }
 
-// program embeds the form in a program that Validate accepts: exits before
-// it so that backward jumps land inside, and after it so that forward jumps
-// and the final instruction are in order.
+// program embeds the form in a program that Validate accepts: padding
+// before it so that backward jumps land inside, and after it so that forward
+// jumps and the final instruction are in order. Long padding is made of lddw
+// pairs (two slots per line of text) so that the extreme offsets stay cheap
+// to print and parse; the jump target itself is always an exit.
 func (f form) program() Program {
 	ins := f.insns[0]
 	rel := 0
@@ -141,19 +143,30 @@ func (f form) program() Program {
 	case ins.IsLdImm64() && ins.Src == BPF_PSEUDO_FUNC:
 		rel = int(ins.Imm)
 	}
-	pre, post := 0, 1
-	if rel < 0 {
-		pre = -rel - 1
-	} else {
-		post = max(post, rel+2-len(f.insns))
-	}
-	p := make(Program, 0, pre+len(f.insns)+post)
-	for range pre {
+	var p Program
+	if rel < 0 { // the target, slot 0, is an exit; then pairs, then odd exits
+		pre := -rel - 1
 		p = append(p, BPF_EXIT_INSN())
+		p = pad(p, pre-1)
 	}
+	start := len(p)
 	p = append(p, f.insns...)
-	for range post {
+	if rel >= 0 {
+		t := start + 1 + rel // the target slot
+		p = pad(p, t-len(p))
+	}
+	return append(p, BPF_EXIT_INSN())
+}
+
+// pad appends n slots: lddw pairs, and an exit when n is odd.
+func pad(p Program, n int) Program {
+	if n%2 == 1 {
 		p = append(p, BPF_EXIT_INSN())
+		n--
+	}
+	w := BPF_LD_IMM64(BPF_REG_9, 0)
+	for ; n > 0; n -= 2 {
+		p = append(p, w[0], w[1])
 	}
 	return p
 }
