@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -142,7 +143,12 @@ func crosscheck(s *runSetup, verify bool) (*xcReport, error) {
 	rep := &xcReport{Program: s.lp.Name, Type: s.typ.Name}
 	for _, set := range s.sets {
 		if set.Prog != "" {
-			return nil, fmt.Errorf("--map-set %s: program-array entries are not supported by crosscheck's kernel side yet", set.Map)
+			if s.typ.Ctx == nil {
+				return nil, fmt.Errorf("--map-set %s: tail calls need a program type with a context", set.Map)
+			}
+			if callee := s.lp.Coll.Program(set.Prog); callee != nil && len(callee.Maps) > 0 {
+				rep.NotCompared = append(rep.NotCompared, fmt.Sprintf("maps the tail-call target %s shares with the caller: in the kernel it gets maps of its own", set.Prog))
+			}
 		}
 	}
 	spec, err := specWithSets(s.lp.Spec, s.typ, s.sets)
@@ -216,8 +222,8 @@ func specWithSets(spec *asm.ProgramSpec, typ *ctx.ProgType, sets []mapSet) (*asm
 	}
 	for _, set := range sets {
 		i := slices.IndexFunc(c.Maps, func(m *asm.MapSpec) bool { return m.Name == set.Map })
-		if i < 0 {
-			continue // newVMRunner reports unknown names
+		if i < 0 || set.Prog != "" {
+			continue // newVMRunner reports unknown names; program fds come after loading
 		}
 		m := c.Maps[i]
 		j := slices.IndexFunc(m.Contents, func(e asm.MapEntry) bool { return bytes.Equal(e.Key, set.Key) })
@@ -251,6 +257,30 @@ func kernelOutcomes(spec *asm.ProgramSpec, s *runSetup) ([]xcOutcome, xcVerdict,
 	defer p.Close()
 	if !p.Accepted {
 		return nil, kernelVerdict(p.Result), nil
+	}
+	// Tail-call targets: load each and store its fd in the program array.
+	for _, set := range s.sets {
+		if set.Prog == "" {
+			continue
+		}
+		callee := s.lp.Coll.Program(set.Prog)
+		i := slices.IndexFunc(spec.Maps, func(m *asm.MapSpec) bool { return m.Name == set.Map })
+		if callee == nil || i < 0 {
+			return nil, xcVerdict{}, fmt.Errorf("--map-set %s: no map %s or program %s", set.Map, set.Map, set.Prog)
+		}
+		cs := *callee
+		cs.Type = s.typ.Name
+		cp, err := kernel.Load(&cs, nil)
+		if err != nil {
+			return nil, xcVerdict{}, err
+		}
+		defer cp.Close()
+		if !cp.Accepted {
+			return nil, xcVerdict{}, fmt.Errorf("the kernel refuses the tail-call target %s: insn %d: %s", set.Prog, cp.Insn, cp.ErrorLine)
+		}
+		if err := p.Maps[i].Update(set.Key, binary.LittleEndian.AppendUint32(nil, uint32(cp.FD()))); err != nil {
+			return nil, xcVerdict{}, fmt.Errorf("--map-set %s: %w", set.Map, err)
+		}
 	}
 	var outs []xcOutcome
 	pin := kernel.CPUDependent(spec)
@@ -413,6 +443,9 @@ func mapsOf(specs []*asm.MapSpec, entries [][]asm.MapEntry) map[string][]string 
 	}
 	out := map[string][]string{}
 	for i, s := range specs {
+		if s.Type == asm.BPF_MAP_TYPE_PROG_ARRAY {
+			continue // program fds in the kernel, program indexes in bpflab
+		}
 		array := s.Type == asm.BPF_MAP_TYPE_ARRAY || s.Type == asm.BPF_MAP_TYPE_PERCPU_ARRAY
 		lines := []string{}
 		if i < len(entries) {
