@@ -85,12 +85,7 @@ func NewMap(spec *asm.MapSpec, opts MapOptions) (Map, error) {
 		if ks == 0 || vs == 0 {
 			return nil, bad("key and value size must not be 0")
 		}
-		h := &hashMap{spec: spec, items: map[string]*hashEntry{}, cpus: 1}
-		h.lru = spec.Type == asm.BPF_MAP_TYPE_LRU_HASH || spec.Type == asm.BPF_MAP_TYPE_LRU_PERCPU_HASH
-		if spec.Type == asm.BPF_MAP_TYPE_PERCPU_HASH || spec.Type == asm.BPF_MAP_TYPE_LRU_PERCPU_HASH {
-			h.cpus = cpus
-		}
-		m = h
+		m = newHashMap(spec, cpus)
 	case asm.BPF_MAP_TYPE_ARRAY, asm.BPF_MAP_TYPE_PERCPU_ARRAY:
 		if ks != 4 || vs == 0 {
 			return nil, bad("array maps need 4-byte keys and a value")
@@ -126,7 +121,7 @@ func NewMap(spec *asm.MapSpec, opts MapOptions) (Map, error) {
 		if ks != 4 || (vs != 4 && vs != 8) {
 			return nil, bad("device maps need 4-byte keys and 4- or 8-byte values")
 		}
-		m = &devHash{hashMap{spec: spec, items: map[string]*hashEntry{}, cpus: 1}}
+		m = &devHash{*newHashMap(spec, cpus)}
 	case asm.BPF_MAP_TYPE_LPM_TRIE:
 		if ks <= 4 || ks > 4+256 || vs == 0 {
 			return nil, bad("LPM trie keys are a 4-byte prefix length and 1 to 256 data bytes")

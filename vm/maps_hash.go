@@ -11,47 +11,64 @@ import (
 // Values live in their own slices, so a pointer a program got from a lookup
 // keeps working. As in the kernel, an update of an existing key gives a
 // plain or LRU hash a new value (the old pointer keeps seeing the old one),
-// while per-CPU hashes update in place. The LRU variants evict the
-// least recently used entry when full, exactly. The kernel's LRU is not
-// exact (kernel/bpf/bpf_lru_list.c: per-CPU free lists refilled in batches,
-// active and inactive lists whose reference bits give looked-up entries a
-// second chance), so once a full LRU map evicts, the kernel may keep a
-// different set of keys; checked against 6.18, it does after a few
-// evictions mixed with lookups.
+// while per-CPU hashes update in place. The LRU variants take their
+// elements from a model of the kernel's LRU lists (maps_lru.go), so they
+// evict the keys the kernel evicts when the program runs on one CPU; the
+// kernel's per-CPU-list flavour (BPF_F_NO_COMMON_LRU) is not modelled and
+// behaves like the common one.
 type hashMap struct {
 	spec  *asm.MapSpec
 	items map[string]*hashEntry
-	lru   bool
-	cpus  int // 1 unless per-CPU
-	cpu   int
-	clock uint64 // LRU use counter
+	cpus  int // value copies: 1 unless per-CPU
+	cpu   int // the CPU whose value programs see (0 unless per-CPU)
+	lru   *lruList
+	// lruCPU is the CPU the program runs on, whose local LRU lists it uses.
+	lruCPU int
 }
 
 type hashEntry struct {
 	key    []byte
 	values [][]byte // one per CPU
-	used   uint64
+	node   *lruNode // LRU maps: the element's node
+}
+
+func newHashMap(spec *asm.MapSpec, cpus int) *hashMap {
+	h := &hashMap{spec: spec, items: map[string]*hashEntry{}, cpus: 1}
+	if h.perCPU() {
+		h.cpus = cpus
+	}
+	if spec.Type == asm.BPF_MAP_TYPE_LRU_HASH || spec.Type == asm.BPF_MAP_TYPE_LRU_PERCPU_HASH {
+		h.lru = newLRUList(int(spec.MaxEntries), cpus, func(n *lruNode) bool {
+			if !n.inMap {
+				return false
+			}
+			delete(h.items, n.key)
+			n.inMap = false
+			return true
+		})
+	}
+	return h
 }
 
 func (h *hashMap) Spec() *asm.MapSpec { return h.spec }
 
-// SetCPU selects the CPU whose values programs see.
-func (h *hashMap) SetCPU(cpu int) { h.cpu = cpu % h.cpus }
-
-func (h *hashMap) touch(e *hashEntry) {
-	h.clock++
-	e.used = h.clock
+// SetCPU selects the CPU the program runs on.
+func (h *hashMap) SetCPU(cpu int) {
+	h.cpu = cpu % h.cpus
+	if h.lru != nil {
+		h.lruCPU = cpu % len(h.lru.local)
+	}
 }
 
-// Lookup models htab_map_lookup_elem (and the per-CPU and LRU variants,
-// which mark the entry used).
+// Lookup models htab_map_lookup_elem (the LRU variants also set the
+// element's reference bit).
 func (h *hashMap) Lookup(key []byte) []byte {
 	e := h.items[string(key)]
 	if e == nil {
 		return nil
 	}
-	if h.lru {
-		h.touch(e)
+	if e.node != nil {
+		e.node.ref = true
 	}
 	return e.values[h.cpu]
 }
@@ -106,35 +123,66 @@ func (h *hashMap) update(key, value []byte, flags uint64, all bool) error {
 	} else if len(value) != vs && len(value) != round8(vs)*h.cpus {
 		return checkSize("value", value, uint32(round8(vs)*h.cpus))
 	}
+	// LRU maps take a node before looking at the key (which may evict
+	// it): htab_lru_map_update_elem always, the per-CPU variant unless
+	// the update is BPF_EXIST.
+	var node *lruNode
+	if h.lru != nil && (!h.perCPU() || flags != BPF_EXIST) {
+		if node = h.lru.popFree(h.lruCPU); node == nil {
+			return syscall.ENOMEM
+		}
+	}
 	e := h.items[string(key)]
-	existed := e != nil
+	var err error
 	switch {
 	case e != nil && flags == BPF_NOEXIST:
-		return syscall.EEXIST
+		err = syscall.EEXIST
 	case e == nil && flags == BPF_EXIST:
-		return syscall.ENOENT
+		err = syscall.ENOENT
+	case e == nil && h.lru == nil && len(h.items) >= int(h.spec.MaxEntries):
+		err = syscall.E2BIG
 	}
-	if e == nil {
-		if len(h.items) >= int(h.spec.MaxEntries) {
-			if !h.lru {
-				return syscall.E2BIG
-			}
-			h.evict()
+	if err != nil {
+		if node != nil {
+			h.lru.pushFree(node)
 		}
-		e = &hashEntry{key: append([]byte(nil), key...), values: make([][]byte, h.cpus)}
-		for c := range e.values {
-			e.values[c] = make([]byte, vs)
+		return err
+	}
+	if e != nil && h.perCPU() {
+		// In place; an LRU node taken for nothing goes back.
+		if e.node != nil {
+			e.node.ref = true
 		}
-		h.items[string(key)] = e
+		if node != nil {
+			h.lru.pushFree(node)
+		}
+		h.store(e, value, all)
+		return nil
 	}
-	if h.lru {
-		h.touch(e)
+	// A new element, also in place of an existing one: a pointer the
+	// program got before keeps seeing the old value.
+	ne := &hashEntry{key: append([]byte(nil), key...), values: make([][]byte, h.cpus), node: node}
+	for c := range ne.values {
+		ne.values[c] = make([]byte, vs)
 	}
-	if existed && !h.perCPU() {
-		// htab_map_update_elem links a new element in place of the old
-		// one: a pointer the program got before keeps the old value.
-		e.values[0] = make([]byte, vs)
+	if node != nil {
+		node.key, node.inMap = string(key), true
+		if e != nil {
+			node.ref = true
+		}
 	}
+	h.items[string(key)] = ne
+	if e != nil && e.node != nil {
+		h.lru.pushFree(e.node)
+	}
+	h.store(ne, value, all)
+	return nil
+}
+
+// store copies value into the entry: the current CPU's copy for a
+// program, every CPU's for user space.
+func (h *hashMap) store(e *hashEntry, value []byte, all bool) {
+	vs := int(h.spec.ValueSize)
 	switch {
 	case !all || h.cpus == 1:
 		copy(e.values[h.cpuFor(all)], value)
@@ -147,7 +195,6 @@ func (h *hashMap) update(key, value []byte, flags uint64, all bool) error {
 			copy(v, value[c*round8(vs):])
 		}
 	}
-	return nil
 }
 
 func (h *hashMap) perCPU() bool {
@@ -162,24 +209,16 @@ func (h *hashMap) cpuFor(all bool) int {
 	return h.cpu
 }
 
-func (h *hashMap) evict() {
-	var old *hashEntry
-	for _, e := range h.items {
-		if old == nil || e.used < old.used {
-			old = e
-		}
-	}
-	if old != nil {
-		delete(h.items, string(old.key))
-	}
-}
-
 // Delete models htab_map_delete_elem: ENOENT for a missing key.
 func (h *hashMap) Delete(key []byte) error {
-	if _, ok := h.items[string(key)]; !ok {
+	e, ok := h.items[string(key)]
+	if !ok {
 		return syscall.ENOENT
 	}
 	delete(h.items, string(key))
+	if e.node != nil {
+		h.lru.pushFree(e.node)
+	}
 	return nil
 }
 

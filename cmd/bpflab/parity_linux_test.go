@@ -71,6 +71,7 @@ var parityCases = []parityCase{
 	{file: "xdp_helpers.s", ctx: "data=8,ingress_ifindex=1", xdpEnd: true},
 	{file: "maps_helpers.s"},
 	{file: "hash_replace.s"},
+	{file: "lru_evict.s"},
 	{file: "sock_load.s"},
 	{file: "tc_sock.s"},
 	{file: "tc_sock.s", typ: "socket_filter"},
