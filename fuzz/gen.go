@@ -58,7 +58,7 @@ func (g *Gen) Program(max int) asm.Program {
 		p = append(p, asm.BPF_MOV64_IMM(r, g.imm()))
 	}
 	body := max - len(p) - 1
-	type pending struct{ at, left int }
+	type pending struct{ at int }
 	var jumps []pending
 	for body > 0 && len(g.b) > 0 {
 		n := len(p)
