@@ -13,15 +13,13 @@ func constTnum(v uint64) tnum.Tnum { return tnum.Const(v) }
 func (v *verifier) stackFrame(reg *regState) *funcState { return v.st.frames[reg.frameno] }
 
 // checkStackAccessWithinBounds is check_stack_access_within_bounds (v6.12);
-// helper accesses (helper true) are checked as writes.
+// helper accesses (helper true) are bounded like writes. The message names
+// the direction as 6.18 does, for helpers too ("invalid read from stack").
 func (v *verifier) checkStackAccessWithinBounds(regno asm.Reg, off, size int, helper, write bool) *Error {
 	reg := &v.st.cur().regs[regno]
 	f := v.stackFrame(reg)
 	extra := " write to"
-	switch {
-	case helper:
-		extra = " indirect access to"
-	case !write:
+	if !write {
 		extra = " read from"
 	}
 	var minOff, maxOff int64
@@ -313,7 +311,7 @@ func (v *verifier) checkStackRangeInitialized(regno asm.Reg, off, size int, zero
 	if size == 0 && !zeroOK {
 		return v.reject(syscall.EACCES, "invalid zero-sized read")
 	}
-	if e := v.checkStackAccessWithinBounds(regno, off, size, true, true); e != nil {
+	if e := v.checkStackAccessWithinBounds(regno, off, size, true, rawMode); e != nil {
 		return e
 	}
 	var minOff, maxOff int

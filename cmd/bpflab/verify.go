@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bpflab/bpflab/verifier"
+)
+
+func init() {
+	register(command{name: "verify", summary: "check a program with bpflab's model of the kernel verifier", run: runVerify})
+}
+
+// verifyJSON is the --json output.
+type verifyJSON struct {
+	Accepted  bool     `json:"accepted"`
+	Error     string   `json:"error,omitempty"`
+	Errno     string   `json:"errno,omitempty"`
+	Insn      *int     `json:"insn,omitempty"`
+	Processed int      `json:"processed"`
+	Log       []string `json:"log,omitempty"`
+}
+
+func runVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("verify", stderr)
+	section := fs.String("section", "", "ELF input: verify the program of section `SEC`")
+	progName := fs.String("prog", "", "ELF input: verify the program called `NAME`")
+	typeName := fs.String("type", "", "program type: socket_filter, sched_cls, sched_act, cgroup_skb, xdp (default: the object's, else socket_filter)")
+	mapDecls := fs.StringArray("map", nil, "declare a map of a raw program, `NAME:TYPE:KEY:VALUE:MAX[:FLAGS]`, in order of first use; repeatable")
+	logLevel := fs.Int("log-level", 1, "verifier log level: 0 none, 1 the failing path, 2 every instruction with its state")
+	unpriv := fs.Bool("unpriv", false, "verify as an unprivileged user (no CAP_BPF)")
+	strict := fs.Bool("strict-alignment", false, "check alignment as BPF_F_STRICT_ALIGNMENT does")
+	asJSON := fs.Bool("json", false, "print {accepted, error, insn, processed, log} as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: bpflab verify [flags] PROGRAM")
+		fmt.Fprintln(stderr, "\nChecks a program as the Linux verifier would and prints its log. PROGRAM is an ELF")
+		fmt.Fprintln(stderr, "object, assembler text (maps declared with // bpflab:map lines or --map), or raw/hex")
+		fmt.Fprintln(stderr, "instructions. Exit status 0: accepted, 1: rejected.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	arg, err := oneArg(fs)
+	if err != nil {
+		return err
+	}
+	lp, err := loadProgram(arg, *progName, *section)
+	if err != nil {
+		return err
+	}
+	for _, d := range *mapDecls {
+		f := strings.FieldsFunc(d, func(r rune) bool { return r == ':' || r == ' ' })
+		if len(f) < 5 || len(f) > 6 {
+			return fmt.Errorf("--map %q: want NAME:TYPE:KEY:VALUE:MAX[:FLAGS]", d)
+		}
+		m, err := parseMapDecl(f)
+		if err != nil {
+			return fmt.Errorf("--map: %w", err)
+		}
+		lp.Spec.Maps = append(lp.Spec.Maps, m)
+	}
+	typ := firstOf(*typeName, lp.Spec.Type, "socket_filter")
+	res, err := verifier.VerifySpec(lp.Spec, verifier.Options{ProgType: typ, LogLevel: *logLevel, Unpriv: *unpriv, StrictAlignment: *strict})
+	var verr *verifier.Error
+	if err != nil && !errors.As(err, &verr) {
+		return err
+	}
+	if *asJSON {
+		out := verifyJSON{Accepted: res.Accepted, Processed: res.Processed, Log: res.Log}
+		if verr != nil {
+			out.Error = verr.Msg
+			out.Errno = errnoName(verr.Errno)
+			insn := verr.Insn
+			out.Insn = &insn
+		}
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		for _, l := range res.Log {
+			fmt.Fprintln(stdout, l)
+		}
+		if verr == nil {
+			fmt.Fprintf(stdout, "%s: accepted (%d insns processed)\n", lp.Name, res.Processed)
+		}
+	}
+	if verr != nil {
+		msg := ""
+		if !*asJSON {
+			msg = fmt.Sprintf("%s: rejected: insn %d: %s (%s)", lp.Name, verr.Insn, verr.Msg, errnoName(verr.Errno))
+		}
+		return &exitError{code: 1, msg: msg}
+	}
+	return nil
+}
