@@ -57,6 +57,9 @@ const (
 	FlagNeedsJITEnabled               = 1 << 2 // F_NEEDS_JIT_ENABLED
 )
 
+// maxRuns is MAX_TEST_RUNS, the size of struct bpf_test's retvals array.
+const maxRuns = 8
+
 // DataLen is the size of the packet/context buffer every test run passes
 // (TEST_DATA_LEN): test_verifier.c always hands over all 64 bytes.
 const DataLen = 64
@@ -443,6 +446,14 @@ func (t *Test) read(el *asm.CInit) error {
 		if t.generatedRetval != nil {
 			single.Retval = *t.generatedRetval
 		}
+	}
+	if runsN > maxRuns {
+		keep(el.Errorf(".runs = %d is more than the %d runs struct bpf_test holds", runsN, maxRuns))
+		runsN = maxRuns
+	}
+	if len(retvals) > maxRuns {
+		keep(el.Errorf("more than %d .retvals", maxRuns))
+		retvals = retvals[:maxRuns]
 	}
 	switch {
 	case runsN < 0:
