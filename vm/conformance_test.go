@@ -38,7 +38,7 @@ func (v *vector) has(group string) bool {
 	return false
 }
 
-func loadVectors(t *testing.T, file string) []vector {
+func loadVectors(t testing.TB, file string) []vector {
 	t.Helper()
 	f, err := os.Open(filepath.Join(testenv.Shared(t, "vectors"), file))
 	if err != nil {

@@ -65,7 +65,7 @@ func repair(b []byte) *vm.Program {
 // without.
 func FuzzVM(f *testing.F) {
 	for _, file := range []string{"conformance.jsonl", "ubpf.jsonl"} {
-		for _, v := range loadVectors(&testing.T{}, file) {
+		for _, v := range loadVectors(f, file) {
 			code, _ := hex.DecodeString(v.ProgramHex)
 			mem, _ := hex.DecodeString(v.MemHex)
 			f.Add(code, mem)
