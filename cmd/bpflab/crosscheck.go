@@ -151,6 +151,11 @@ func crosscheck(s *runSetup, verify bool) (*xcReport, error) {
 			}
 		}
 	}
+	for i, m := range s.lp.Spec.Maps {
+		if !comparableMap(m.Type) && m.Type != asm.BPF_MAP_TYPE_PROG_ARRAY {
+			rep.NotCompared = append(rep.NotCompared, fmt.Sprintf("map %s (%s): the kernel cannot list its elements without consuming them", mapLabel(i, m), kernel.MapTypeName(uint32(m.Type))))
+		}
+	}
 	spec, err := specWithSets(s.lp.Spec, s.typ, s.sets)
 	if err != nil {
 		return nil, err
@@ -346,6 +351,10 @@ func bpflabVerdict(s *runSetup, spec *asm.ProgramSpec, verify bool) (xcVerdict, 
 	res, err := verifier.VerifySpec(spec, verifier.Options{ProgType: s.typ.Name, LogLevel: 1})
 	var verr *verifier.Error
 	switch {
+	case errors.As(err, &verr) && verr.Errno == syscall.ENOTSUP:
+		// Not a rejection: the simulator does not model something the
+		// program uses.
+		return accept, fmt.Sprintf("error lines: bpflab's verifier could not judge the program (insn %d: %s)", verr.Insn, verr.Msg)
 	case errors.As(err, &verr):
 		return xcVerdict{Errno: errnoName(verr.Errno), Insn: verr.Insn, Line: verr.Msg, By: "verifier"}, ""
 	case err != nil || res == nil:
@@ -443,8 +452,8 @@ func mapsOf(specs []*asm.MapSpec, entries [][]asm.MapEntry) map[string][]string 
 	}
 	out := map[string][]string{}
 	for i, s := range specs {
-		if s.Type == asm.BPF_MAP_TYPE_PROG_ARRAY {
-			continue // program fds in the kernel, program indexes in bpflab
+		if !comparableMap(s.Type) {
+			continue
 		}
 		array := s.Type == asm.BPF_MAP_TYPE_ARRAY || s.Type == asm.BPF_MAP_TYPE_PERCPU_ARRAY
 		lines := []string{}
@@ -460,6 +469,20 @@ func mapsOf(specs []*asm.MapSpec, entries [][]asm.MapEntry) map[string][]string 
 		out[mapLabel(i, s)] = lines
 	}
 	return out
+}
+
+// comparableMap reports whether a map's contents can be compared after a
+// run: program arrays hold fds in the kernel and indexes in bpflab, and the
+// kernel cannot list the elements of queues, stacks, ring buffers, bloom
+// filters or event arrays without consuming them.
+func comparableMap(t asm.MapType) bool {
+	switch t {
+	case asm.BPF_MAP_TYPE_PROG_ARRAY, asm.BPF_MAP_TYPE_QUEUE, asm.BPF_MAP_TYPE_STACK,
+		asm.BPF_MAP_TYPE_RINGBUF, asm.BPF_MAP_TYPE_USER_RINGBUF, asm.BPF_MAP_TYPE_BLOOM_FILTER,
+		asm.BPF_MAP_TYPE_PERF_EVENT_ARRAY, asm.BPF_MAP_TYPE_ARRAY_OF_MAPS, asm.BPF_MAP_TYPE_HASH_OF_MAPS:
+		return false
+	}
+	return true
 }
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }

@@ -36,6 +36,8 @@ func TestKernelCrosscheck(t *testing.T) {
 		{"tail calls through a program array", []string{"--prog", "xdp_dispatch", "--map-set", "jmp:00000000=xdp_udp",
 			"--map-set", "jmp:01000000=xdp_tcp", "--pcap", "../../testdata/pcap/parity.pcap", "../../testdata/progs/xdp_tailcall.o"}, 0,
 			[]string{"input 10:", "agree"}},
+		{"queue and stack maps are not compared", []string{"--pcap", "../../testdata/pcap/parity.pcap", "../../testdata/progs/maps_helpers.s"}, 0,
+			[]string{"not compared: map q (queue): the kernel cannot list its elements", "agree"}},
 		{"pcap input", []string{"--pcap", "../../testdata/pcap/parity.pcap", "../../testdata/progs/xdp_parse_vlan.o"}, 0, []string{"input 3:", "agree"}},
 		{"short packet refused by both", []string{"--type", "xdp", "--packet", "0001", pktLen}, 0,
 			[]string{"kernel: test run: invalid argument", "agree"}},
