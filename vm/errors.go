@@ -21,8 +21,8 @@ const (
 	// FaultBadAddress: an access through a value that is not an address of
 	// any region (region index past the table).
 	FaultBadAddress
-	// FaultBadOpcode: an instruction the interpreter cannot execute (a kfunc
-	// call, an lddw pseudo form without the data it needs).
+	// FaultBadOpcode: an instruction the environment cannot serve (an lddw
+	// of a map it lacks, a legacy packet load without a packet).
 	FaultBadOpcode
 	// FaultUnknownHelper: a call of a helper id the environment lacks.
 	FaultUnknownHelper

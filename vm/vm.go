@@ -32,6 +32,7 @@ type access struct {
 // Run executes the program in env until it exits or faults. env is reset
 // first (previous helper regions dropped, frame 0's stack zeroed). On a
 // fault the error is a *RuntimeError and Result still reports the steps.
+// Runs of one Env must not overlap (a helper must not Run in its own env).
 func (p *Program) Run(env *Env) (Result, error) {
 	env.ResetTemp()
 	// The machine is kept in env between runs: zeroing its call frames
