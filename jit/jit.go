@@ -25,7 +25,7 @@ type Code struct {
 
 	mu     sync.Mutex
 	tails  map[*vm.Program]*Code // tail-call targets, compiled on first use
-	closed bool
+	closed atomic.Bool
 	idle   atomic.Pointer[runCtx] // one run context kept for the next run
 }
 
@@ -72,10 +72,10 @@ func (c *Code) Program() *vm.Program { return c.prog }
 func (c *Code) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
+	if c.closed.Load() {
 		return nil
 	}
-	c.closed = true
+	c.closed.Store(true)
 	err := c.mem.close()
 	if rc := c.idle.Swap(nil); rc != nil {
 		freeNativeStack(rc.stack)
@@ -106,11 +106,14 @@ func (c *Code) getCtx() (*runCtx, error) {
 // putCtx keeps rc for the next run, or frees its stack when one is kept
 // already or the code is closed.
 func (c *Code) putCtx(rc *runCtx) {
-	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed || !c.idle.CompareAndSwap(nil, rc) {
+	if c.closed.Load() || !c.idle.CompareAndSwap(nil, rc) {
 		freeNativeStack(rc.stack)
+		return
+	}
+	if c.closed.Load() { // Close ran meanwhile and may have missed rc
+		if rc := c.idle.Swap(nil); rc != nil {
+			freeNativeStack(rc.stack)
+		}
 	}
 }
 

@@ -58,7 +58,8 @@ const (
 // and exits that an engine prefers not to compile. regs are r0–r10 (indexes 11–15 unused);
 // tailCalls is the run's tail call counter. It does not count steps.
 func (p *Program) Slow(env *Env, pc int, regs *[16]uint64, tailCalls *int) (outcome SlowOutcome, target int, err *RuntimeError) {
-	m := machine{env: env, r: *regs, tailCalls: *tailCalls}
+	m := env.slowMachine(regs)
+	m.tailCalls = *tailCalls
 	defer func() { *regs, *tailCalls = m.r, m.tailCalls }()
 	in := &p.code[pc]
 	switch in.op {
@@ -121,7 +122,7 @@ func (p *Program) Slow(env *Env, pc int, regs *[16]uint64, tailCalls *int) (outc
 func (p *Program) MemFault(env *Env, pc int, regs *[16]uint64) (handled bool, err *RuntimeError) {
 	in := &p.code[pc]
 	if env.Ctx != nil {
-		m := machine{env: env, r: *regs}
+		m := env.slowMachine(regs)
 		if ok, cerr := m.ctxAccess(in, &m.r); ok {
 			*regs = m.r
 			if cerr != nil {
@@ -154,4 +155,17 @@ func (p *Program) MemFault(env *Env, pc int, regs *[16]uint64) (handled bool, er
 		return false, &RuntimeError{PC: pc, Fault: FaultBadOpcode, Detail: fmt.Sprintf("BUG: op %d is not a memory access", in.op)}
 	}
 	return false, env.Mem.AccessFault(pc, op, addr+uint64(int64(in.off)), size)
+}
+
+// slowMachine returns the environment's machine (the one Run reuses) set
+// up with regs, for one slow-path instruction; building a fresh machine
+// would cost more than the instruction.
+func (env *Env) slowMachine(regs *[16]uint64) *machine {
+	m := env.m
+	if m == nil {
+		m = new(machine)
+		env.m = m
+	}
+	m.env, m.r, m.steps = env, *regs, 0
+	return m
 }
