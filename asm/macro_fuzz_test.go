@@ -9,8 +9,9 @@ import (
 )
 
 // FuzzParseMacro feeds random text to the C macro reader: it must never
-// panic or hang, errors must be *SyntaxError, and whatever it accepts must
-// print and read back to the same slots.
+// panic or hang, errors must be *SyntaxError, Assemble must accept exactly
+// the valid programs the raw reader reads, and whatever the raw reader
+// accepts must print and read back to the same slots.
 func FuzzParseMacro(f *testing.F) {
 	files, _ := filepath.Glob("testdata/macro/*.c")
 	for _, file := range files {
@@ -30,15 +31,28 @@ func FuzzParseMacro(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		p, err := Assemble(src, "fuzz.c", SyntaxMacro)
+		valid, verr := Assemble(src, "fuzz.c", SyntaxMacro)
+		if _, ok := verr.(*SyntaxError); verr != nil && !ok {
+			t.Fatalf("error %v (%T) is not a *SyntaxError", verr, verr)
+		}
+		p, err := ParseMacroProgram(src, "fuzz.c")
 		if err != nil {
 			if _, ok := err.(*SyntaxError); !ok {
 				t.Fatalf("error %v (%T) is not a *SyntaxError", err, err)
 			}
+			if verr == nil {
+				t.Fatalf("Assemble accepts what ParseMacroProgram refuses: %v", err)
+			}
 			return
 		}
+		if verr == nil {
+			if err := valid.Validate(); err != nil || !cmp.Equal(valid, p) {
+				t.Fatalf("Assemble returned %v (%v), the raw reader %v", valid, err, p)
+			}
+		}
+		// Every program, valid or not, prints and reads back unchanged.
 		text := p.Format(SyntaxMacro)
-		back, err := Assemble([]byte(text), "printed.c", SyntaxMacro)
+		back, err := ParseMacroProgram([]byte(text), "printed.c")
 		if err != nil {
 			t.Fatalf("printed program does not read back: %v\n%s", err, text)
 		}

@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -377,21 +378,31 @@ func (c *CInit) Str() (s string, ok bool, err error) {
 // slots. It does not validate them: kernel tables hold malformed programs
 // on purpose, and Program.Validate says what is wrong with them.
 func (c *CInit) Program() (Program, error) {
+	p, _, err := c.program()
+	return p, err
+}
+
+// program also returns the element that wrote each slot.
+func (c *CInit) program() (Program, []*CInit, error) {
 	if !c.Braced {
-		return nil, c.Errorf("expected a braced list of instructions")
+		return nil, nil, c.Errorf("expected a braced list of instructions")
 	}
 	var p Program
+	var from []*CInit
 	for _, e := range c.List {
 		ins, err := e.insns()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		p = append(p, ins...)
+		for range ins {
+			from = append(from, e)
+		}
 		if len(p) > MaxInsns {
-			return nil, e.Errorf("program has more than %d instructions", MaxInsns)
+			return nil, nil, e.Errorf("program has more than %d instructions", MaxInsns)
 		}
 	}
-	return p, nil
+	return p, from, nil
 }
 
 // insns converts one element of an instruction list.
@@ -565,26 +576,53 @@ func rawInsn(code, dst, src, off, imm uint64) Insn {
 	return Insn{Code: uint8(code), Dst: Reg(dst & 0xf), Src: Reg(src & 0xf), Off: int16(off), Imm: int32(imm)}
 }
 
-// parseMacro is the SyntaxMacro reader: it takes ".insns = {…}", a whole
-// test entry "{ "descr", .insns = {…}, … }", a declaration
-// "struct bpf_insn prog[] = {…};", a braced list or a bare list of macros.
-// Like the kernel's tables it does not validate the instructions.
+// parseMacro is the SyntaxMacro reader. Like the other syntaxes it hands
+// out only well-formed programs; a malformed one is reported at the line of
+// the macro that wrote the bad slot.
 func parseMacro(src []byte, file string) (Program, error) {
-	els, err := ParseCInit(src, file, nil)
+	p, from, err := macroProgram(src, file)
 	if err != nil {
 		return nil, err
 	}
+	if err := p.Validate(); err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) && de.Insn < len(from) {
+			return nil, from[de.Insn].Errorf("%s", de.Error())
+		}
+		return nil, &SyntaxError{File: file, Line: 1, Col: 1, Msg: err.Error()}
+	}
+	return p, nil
+}
+
+// ParseMacroProgram reads a program in the kernel's C macro syntax like
+// Assemble(src, file, SyntaxMacro), but returns the slots as written without
+// validating them, as the kernel's test tables need: they hold malformed
+// programs on purpose.
+//
+// It takes ".insns = {…}", a whole test entry "{ "descr", .insns = {…}, … }",
+// a declaration "struct bpf_insn prog[] = {…};", a braced list or a bare
+// list of macros.
+func ParseMacroProgram(src []byte, file string) (Program, error) {
+	p, _, err := macroProgram(src, file)
+	return p, err
+}
+
+func macroProgram(src []byte, file string) (Program, []*CInit, error) {
+	els, err := ParseCInit(src, file, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	root := &CInit{File: file, Line: 1, Col: 1, Braced: true, List: els, env: cDefaultEnv}
 	if in := root.Get("insns"); in != nil {
-		return in.Program()
+		return in.program()
 	}
 	if len(els) == 1 && els[0].Braced && !isInsnStruct(els[0]) {
 		if in := els[0].Get("insns"); in != nil {
-			return in.Program()
+			return in.program()
 		}
-		return els[0].Program()
+		return els[0].program()
 	}
-	return root.Program()
+	return root.program()
 }
 
 // isInsnStruct reports whether a braced element is one struct bpf_insn

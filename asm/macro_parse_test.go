@@ -95,7 +95,7 @@ func TestMacroInsns(t *testing.T) {
 			BPF_ALU64_IMM(BPF_ARSH, BPF_REG_7, 32))},
 	}
 	for _, tt := range tests {
-		got, err := Assemble([]byte(tt.text+","), "t.c", SyntaxMacro)
+		got, err := ParseMacroProgram([]byte(tt.text+","), "t.c")
 		if err != nil {
 			t.Errorf("%s: %v", tt.text, err)
 			continue
@@ -105,7 +105,7 @@ func TestMacroInsns(t *testing.T) {
 		}
 	}
 	// BPF_SK_LOOKUP is 13 instructions ending in the named helper call.
-	p, err := Assemble([]byte("BPF_SK_LOOKUP(skc_lookup_tcp),"), "t.c", SyntaxMacro)
+	p, err := ParseMacroProgram([]byte("BPF_SK_LOOKUP(skc_lookup_tcp),"), "t.c")
 	if err != nil || len(p) != 13 || p[12] != BPF_EMIT_CALL(BPF_FUNC_skc_lookup_tcp) || p[9] != BPF_MOV64_IMM(BPF_REG_3, 36) {
 		t.Errorf("BPF_SK_LOOKUP: %v\n%s", err, p.Format(SyntaxMacro))
 	}
@@ -228,6 +228,10 @@ func TestMacroErrors(t *testing.T) {
 		{"/* open comment", "e.c:1:1: unterminated comment"},
 		{"BPF_EXIT_INSN() @", "e.c:1:17: unexpected character '@'"},
 		{".insns = { BPF_EXIT_INSN(), ", "e.c:1:28: expected '}' at end of input"},
+		// Assemble validates: the error names the macro that wrote the slot.
+		{"BPF_MOV64_IMM(BPF_REG_0, 0),\n  BPF_JMP_A(5),\nBPF_EXIT_INSN(),", "e.c:2:3: insn 1: jump out of range from insn 1 to 7"},
+		{"BPF_MOV64_IMM(BPF_REG_0, 0),", "e.c:1:1: insn 0: last insn is not an exit or jmp"},
+		{"", "e.c:1:1: insn 0: empty program"},
 		{"#define A A A\n#define B A A A A\nB,", "e.c:3:1: expected '(' after A"},
 		{expBomb(40), "e.c:41:1: macro expansion too large"},
 	}
@@ -375,7 +379,7 @@ func TestMacroPrint(t *testing.T) {
 		if got := tt.p.InsnString(0, SyntaxMacro); got != tt.want {
 			t.Errorf("%v:\n got %s\nwant %s", tt.p, got, tt.want)
 		}
-		back, err := Assemble([]byte(tt.p.Format(SyntaxMacro)), "p.c", SyntaxMacro)
+		back, err := ParseMacroProgram([]byte(tt.p.Format(SyntaxMacro)), "p.c")
 		if err != nil || !cmp.Equal(back, tt.p) {
 			t.Errorf("%s does not read back: %v %v", tt.want, back, err)
 		}

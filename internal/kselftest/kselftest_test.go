@@ -67,7 +67,7 @@ func TestPrintKernelTables(t *testing.T) {
 			continue
 		}
 		text := tc.Insns.Format(asm.SyntaxMacro)
-		back, err := asm.Assemble([]byte(text), tc.Name(), asm.SyntaxMacro)
+		back, err := asm.ParseMacroProgram([]byte(text), tc.Name())
 		if err != nil {
 			t.Errorf("%s: %v\n%s", tc.Name(), err, text)
 			continue

@@ -26,7 +26,7 @@
 	BPF_JMP32_REG(BPF_JSGE, BPF_REG_2, BPF_REG_3, -2),
 	BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, -MAX_ERRNO),
 	BPF_MOV64_IMM(BPF_REG_0, sizeof(struct bpf_sock) + offsetofend(struct bpf_sock, dst_port)),
-	BPF_RAW_INSN(BPF_JMP | BPF_JCOND, 0, 0, 1, 0),
+	BPF_RAW_INSN(BPF_JMP | BPF_JCOND, 0, 0, 0, 0),
 	BPF_EXIT_INSN(),
 	},
 	.prog_type = BPF_PROG_TYPE_SCHED_CLS,
