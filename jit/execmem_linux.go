@@ -60,6 +60,3 @@ func newNativeStack(size int) ([]byte, error) {
 }
 
 var pageSize = syscall.Getpagesize()
-
-// freeNativeStack unmaps a stack from newNativeStack.
-func freeNativeStack(b []byte) { _ = syscall.Munmap(b) }

@@ -4,7 +4,6 @@ package jit
 
 import (
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/bpflab/bpflab/asm"
@@ -25,8 +24,7 @@ type Code struct {
 
 	mu     sync.Mutex
 	tails  map[*vm.Program]*Code // tail-call targets, compiled on first use
-	closed atomic.Bool
-	idle   atomic.Pointer[runCtx] // one run context kept for the next run
+	closed bool
 }
 
 // runCtx is what one run needs besides the Env: the state shared with the
@@ -72,14 +70,11 @@ func (c *Code) Program() *vm.Program { return c.prog }
 func (c *Code) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed.Load() {
+	if c.closed {
 		return nil
 	}
-	c.closed.Store(true)
+	c.closed = true
 	err := c.mem.close()
-	if rc := c.idle.Swap(nil); rc != nil {
-		freeNativeStack(rc.stack)
-	}
 	for _, t := range c.tails {
 		if e := t.Close(); err == nil {
 			err = e
@@ -89,33 +84,11 @@ func (c *Code) Close() error {
 	return err
 }
 
-// getCtx returns a run context, the idle one if there is one.
-func (c *Code) getCtx() (*runCtx, error) {
-	if rc := c.idle.Swap(nil); rc != nil {
-		rc.st = state{}
-		rc.codes = rc.codes[:0]
-		return rc, nil
-	}
-	stack, err := newNativeStack(nativeStackSize)
-	if err != nil {
-		return nil, err
-	}
-	return &runCtx{stack: stack}, nil
-}
-
-// putCtx keeps rc for the next run, or frees its stack when one is kept
-// already or the code is closed.
-func (c *Code) putCtx(rc *runCtx) {
-	if c.closed.Load() || !c.idle.CompareAndSwap(nil, rc) {
-		freeNativeStack(rc.stack)
-		return
-	}
-	if c.closed.Load() { // Close ran meanwhile and may have missed rc
-		if rc := c.idle.Swap(nil); rc != nil {
-			freeNativeStack(rc.stack)
-		}
-	}
-}
+// runCtxs holds run contexts between runs. A native stack is plain Go
+// heap memory: the garbage collector never moves heap objects, never scans
+// a []byte, and the run context keeps it alive while code runs on it, so a
+// context the pool drops is simply collected.
+var runCtxs = sync.Pool{New: func() any { return &runCtx{stack: make([]byte, nativeStackSize)} }}
 
 // tail returns the compiled form of a tail-call target.
 func (c *Code) tail(p *vm.Program) (*Code, error) {
@@ -150,12 +123,14 @@ func (c *Code) Run(env *vm.Env) (vm.Result, error) {
 		return c.prog.Run(env)
 	}
 	env.ResetTemp()
-	rc, err := c.getCtx()
-	if err != nil {
-		return vm.Result{}, err
-	}
-	defer c.putCtx(rc)
+	rc := runCtxs.Get().(*runCtx)
+	codes := append(rc.codes[:0], c)
+	defer func() {
+		rc.codes = codes[:0]
+		runCtxs.Put(rc)
+	}()
 	st := &rc.st
+	*st = state{}
 	st.stackTop = uintptr(unsafe.Pointer(&rc.stack[len(rc.stack)-64]))
 	st.regs[1], st.regs[2], st.regs[10] = env.R1, env.R2, env.StackTop(0)
 	budget := env.EffectiveBudget()
@@ -166,8 +141,6 @@ func (c *Code) Run(env *vm.Env) (vm.Result, error) {
 	st.fp = st.stack0 + vm.StackSize
 	cur := c
 	st.resume = c.addr(c.low.entry)
-	codes := append(rc.codes, c)
-	defer func() { rc.codes = codes[:0] }()
 	tailCalls := 0
 	regs := &rc.regs
 	result := func() vm.Result {
