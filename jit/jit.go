@@ -3,7 +3,9 @@
 package jit
 
 import (
+	"errors"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/bpflab/bpflab/asm"
@@ -24,7 +26,7 @@ type Code struct {
 
 	mu     sync.Mutex
 	tails  map[*vm.Program]*Code // tail-call targets, compiled on first use
-	closed bool
+	closed atomic.Bool
 }
 
 // runCtx is what one run needs besides the Env: the state shared with the
@@ -70,10 +72,10 @@ func (c *Code) Program() *vm.Program { return c.prog }
 func (c *Code) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
+	if c.closed.Load() {
 		return nil
 	}
-	c.closed = true
+	c.closed.Store(true)
 	err := c.mem.close()
 	for _, t := range c.tails {
 		if e := t.Close(); err == nil {
@@ -83,6 +85,8 @@ func (c *Code) Close() error {
 	c.tails = nil
 	return err
 }
+
+var errClosed = errors.New("jit: run of closed code")
 
 // runCtxs holds run contexts between runs. A native stack is plain Go
 // heap memory: the garbage collector never moves heap objects, never scans
@@ -119,6 +123,9 @@ func (c *Code) addr(off int32) uintptr { return c.mem.addr() + uintptr(off) }
 // vm.Program.Run does. With env.Trace set it runs the interpreter instead,
 // since compiled code cannot stop at every instruction.
 func (c *Code) Run(env *vm.Env) (vm.Result, error) {
+	if c.closed.Load() {
+		return vm.Result{}, errClosed
+	}
 	if env.Trace != nil {
 		return c.prog.Run(env)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	. "github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/jit"
+	"github.com/bpflab/bpflab/vm"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -76,5 +78,23 @@ func TestSemantics(t *testing.T) {
 				t.Errorf("jit differs from vm (-vm +jit):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestRunAfterClose checks that closed code refuses to run instead of
+// jumping into unmapped memory.
+func TestRunAfterClose(t *testing.T) {
+	code, err := jit.CompileInsns(Prog(BPF_MOV64_IMM(BPF_REG_0, 1), BPF_EXIT_INSN()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := code.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := code.Run(vm.NewEnv()); err == nil {
+		t.Error("closed code ran")
+	}
+	if err := code.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }
