@@ -13,18 +13,20 @@ import (
 // plain or LRU hash a new value (the old pointer keeps seeing the old one),
 // while per-CPU hashes update in place. The LRU variants take their
 // elements from a model of the kernel's LRU lists (maps_lru.go), so they
-// evict the keys the kernel evicts when the program runs on one CPU; the
-// kernel's per-CPU-list flavour (BPF_F_NO_COMMON_LRU) is not modelled and
-// behaves like the common one.
+// evict the keys the kernel evicts when the program runs on one CPU, for
+// the common LRU and for BPF_F_NO_COMMON_LRU's one list per CPU.
 type hashMap struct {
 	spec  *asm.MapSpec
 	items map[string]*hashEntry
 	cpus  int // value copies: 1 unless per-CPU
 	cpu   int // the CPU whose value programs see (0 unless per-CPU)
-	lru   *lruList
-	// lruCPU is the CPU the program runs on, whose local LRU lists it uses.
-	lruCPU int
+	lru   lruPool
+	// lruCPU is the CPU the program runs on, whose LRU lists it uses.
+	lruCPU, lruCPUs int
 }
+
+// bpfFNoCommonLRU is BPF_F_NO_COMMON_LRU: one LRU list per CPU.
+const bpfFNoCommonLRU = 1 << 1
 
 type hashEntry struct {
 	key    []byte
@@ -38,14 +40,23 @@ func newHashMap(spec *asm.MapSpec, cpus int) *hashMap {
 		h.cpus = cpus
 	}
 	if spec.Type == asm.BPF_MAP_TYPE_LRU_HASH || spec.Type == asm.BPF_MAP_TYPE_LRU_PERCPU_HASH {
-		h.lru = newLRUList(int(spec.MaxEntries), cpus, func(n *lruNode) bool {
+		del := func(n *lruNode) bool {
 			if !n.inMap {
 				return false
 			}
 			delete(h.items, n.key)
 			n.inMap = false
 			return true
-		})
+		}
+		h.lruCPUs = cpus
+		if spec.Flags&bpfFNoCommonLRU != 0 {
+			// Every CPU gets the same number of nodes: max_entries is
+			// rounded to a multiple of the CPU count.
+			n := (int(spec.MaxEntries) + cpus - 1) / cpus * cpus
+			h.lru = newPercpuLRU(n, cpus, del)
+		} else {
+			h.lru = newLRUList(int(spec.MaxEntries), cpus, del)
+		}
 	}
 	return h
 }
@@ -56,7 +67,7 @@ func (h *hashMap) Spec() *asm.MapSpec { return h.spec }
 func (h *hashMap) SetCPU(cpu int) {
 	h.cpu = cpu % h.cpus
 	if h.lru != nil {
-		h.lruCPU = cpu % len(h.lru.local)
+		h.lruCPU = cpu % h.lruCPUs
 	}
 }
 

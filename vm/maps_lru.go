@@ -21,9 +21,19 @@ const (
 )
 
 const (
-	lruLocalFreeTarget = 128 // LOCAL_FREE_TARGET
-	lruNrScans         = 128 // LOCAL_NR_SCANS
+	lruLocalFreeTarget  = 128 // LOCAL_FREE_TARGET
+	lruLocalNrScans     = 128 // LOCAL_NR_SCANS
+	lruPercpuFreeTarget = 4   // PERCPU_FREE_TARGET
+	lruPercpuNrScans    = 4   // PERCPU_NR_SCANS
 )
+
+// lruPool hands out and takes back the nodes of an LRU map's elements:
+// the common LRU (lruList) or one LRU per CPU (percpuLRU, for maps created
+// with BPF_F_NO_COMMON_LRU).
+type lruPool interface {
+	popFree(cpu int) *lruNode
+	pushFree(n *lruNode)
+}
 
 // lruNode is struct bpf_lru_node, with the key of the map element it
 // belongs to when the element is in the map.
@@ -72,15 +82,14 @@ type lruList struct {
 	nextInactive *lruNode    // next_inactive_rotation
 	local        []lruLocal
 	targetFree   int
+	nrScans      int
 	delFromMap   func(n *lruNode) bool
 }
 
+// newLRUList is bpf_lru_init and bpf_common_lru_populate: nodes free
+// nodes for cpus possible CPUs.
 func newLRUList(nodes, cpus int, delFromMap func(*lruNode) bool) *lruList {
-	l := &lruList{delFromMap: delFromMap}
-	for i := range l.lists {
-		l.lists[i] = newListHead()
-	}
-	l.nextInactive = l.lists[lruInactive]
+	l := initLRUList(delFromMap, lruLocalNrScans)
 	l.local = make([]lruLocal, cpus)
 	for c := range l.local {
 		l.local[c] = lruLocal{free: newListHead(), pending: newListHead(), nextSteal: c}
@@ -90,6 +99,16 @@ func newLRUList(nodes, cpus int, delFromMap func(*lruNode) bool) *lruList {
 		n.addFront(l.lists[lruFree])
 	}
 	l.targetFree = min(max(nodes/cpus/2, 1), lruLocalFreeTarget)
+	return l
+}
+
+// initLRUList is bpf_lru_list_init.
+func initLRUList(delFromMap func(*lruNode) bool, nrScans int) *lruList {
+	l := &lruList{delFromMap: delFromMap, nrScans: nrScans}
+	for i := range l.lists {
+		l.lists[i] = newListHead()
+	}
+	l.nextInactive = l.lists[lruInactive]
 	return l
 }
 
@@ -161,7 +180,7 @@ func (l *lruList) rotateActive() {
 			l.move(n, lruInactive)
 		}
 		i++
-		return i != lruNrScans && n != first
+		return i != l.nrScans && n != first
 	})
 }
 
@@ -175,7 +194,7 @@ func (l *lruList) rotateInactive() {
 		last = last.next
 	}
 	cur, next := l.nextInactive, inactive
-	for i := 0; i < lruNrScans; {
+	for i := 0; i < l.nrScans; {
 		if cur == inactive {
 			cur = cur.prev
 			continue
@@ -200,35 +219,37 @@ func (l *lruList) rotate() {
 	l.rotateInactive()
 }
 
-func (l *lruList) shrinkInactive(want int, freeList *lruNode) int {
+func (l *lruList) shrinkInactive(want int, freeList *lruNode, t lruListType) int {
 	done, i := 0, 0
 	reverse(l.lists[lruInactive], func(n *lruNode) bool {
 		if n.ref {
 			l.move(n, lruActive)
 		} else if l.delFromMap(n) {
-			l.moveToFree(n, freeList, lruLocalFree)
+			l.moveToFree(n, freeList, t)
 			if done++; done == want {
 				return false
 			}
 		}
 		i++
-		return i != lruNrScans
+		return i != l.nrScans
 	})
 	return done
 }
 
-func (l *lruList) shrink(want int, freeList *lruNode) {
-	if l.shrinkInactive(want, freeList) > 0 {
+// shrink is __bpf_lru_list_shrink: evict up to want unreferenced inactive
+// elements into freeList, or failing that one element regardless of
+// reference bits.
+func (l *lruList) shrink(want int, freeList *lruNode, t lruListType) {
+	if l.shrinkInactive(want, freeList, t) > 0 {
 		return
 	}
-	// Force: ignore reference bits.
 	force := l.lists[lruInactive]
 	if force.next == force {
 		force = l.lists[lruActive]
 	}
 	reverse(force, func(n *lruNode) bool {
 		if l.delFromMap(n) {
-			l.moveToFree(n, freeList, lruLocalFree)
+			l.moveToFree(n, freeList, t)
 			return false
 		}
 		return true
@@ -254,7 +275,7 @@ func (l *lruList) popFreeToLocal(loc *lruLocal) {
 		l.moveToFree(free.next, loc.free, lruLocalFree)
 	}
 	if nfree < l.targetFree {
-		l.shrink(l.targetFree-nfree, loc.free)
+		l.shrink(l.targetFree-nfree, loc.free, lruLocalFree)
 	}
 }
 
@@ -333,4 +354,50 @@ func (l *lruList) pushFree(n *lruNode) {
 		return
 	}
 	l.move(n, lruFree)
+}
+
+// percpuLRU is the LRU of maps created with BPF_F_NO_COMMON_LRU: one list
+// per CPU, each with an equal share of the nodes, no local lists.
+type percpuLRU struct {
+	lists []*lruList
+}
+
+// newPercpuLRU is bpf_lru_init and bpf_percpu_lru_populate.
+func newPercpuLRU(nodes, cpus int, delFromMap func(*lruNode) bool) *percpuLRU {
+	p := &percpuLRU{}
+	per := max(nodes/cpus, 1)
+	made := 0
+	for c := range cpus {
+		l := initLRUList(delFromMap, lruPercpuNrScans)
+		p.lists = append(p.lists, l)
+		for k := 0; k < per && made < nodes; k++ {
+			n := &lruNode{typ: lruFree, cpu: c}
+			n.addFront(l.lists[lruFree])
+			made++
+		}
+	}
+	return p
+}
+
+// popFree is bpf_percpu_lru_pop_free: a node from this CPU's list.
+func (p *percpuLRU) popFree(cpu int) *lruNode {
+	l := p.lists[cpu]
+	l.rotate()
+	free := l.lists[lruFree]
+	if free.next == free {
+		l.shrink(lruPercpuFreeTarget, free, lruFree)
+	}
+	if free.next == free {
+		return nil
+	}
+	n := free.next
+	n.ref = false
+	l.move(n, lruInactive)
+	return n
+}
+
+// pushFree is bpf_percpu_lru_push_free.
+func (p *percpuLRU) pushFree(n *lruNode) {
+	n.inMap, n.key = false, ""
+	p.lists[n.cpu].move(n, lruFree)
 }

@@ -1,4 +1,5 @@
-// lru_evict: fills LRU hash maps past max_entries while looking up older
+// lru_evict: fills LRU hash maps (common lists, per-CPU values, and one
+// list per CPU with BPF_F_NO_COMMON_LRU) past max_entries while looking up older
 // keys, so that the kernel's LRU lists (reference bits, batched free
 // lists, inactive-list rotation) decide which keys survive. Each packet
 // adds keys from a per-packet base (its length), so later packets evict
@@ -7,10 +8,12 @@
 // bpflab:map small lru_hash 4 8 4
 // bpflab:map big lru_hash 4 8 16
 // bpflab:map pcpu lru_percpu_hash 4 8 6
+// bpflab:map nocommon lru_hash 4 8 7 2
 	r8 = *(u32 *)(r1 + 0)           // skb->len: this packet's key base
 	r1 = small ll
 	r1 = big ll
 	r1 = pcpu ll
+	r1 = nocommon ll
 	r7 = 0
 loop:
 	// key = (3*i + len) mod 23, value = i
@@ -41,6 +44,13 @@ loop:
 	r3 += -16
 	r4 = 0
 	call bpf_map_update_elem#2
+	r1 = nocommon ll
+	r2 = r10
+	r2 += -4
+	r3 = r10
+	r3 += -16
+	r4 = 0
+	call bpf_map_update_elem#2
 	// look up the key written 2 steps ago in all maps
 	r6 = r7
 	r6 += 21                        // i - 2 (mod 23)
@@ -57,6 +67,10 @@ loop:
 	r2 += -8
 	call bpf_map_lookup_elem#1
 	r1 = pcpu ll
+	r2 = r10
+	r2 += -8
+	call bpf_map_lookup_elem#1
+	r1 = nocommon ll
 	r2 = r10
 	r2 += -8
 	call bpf_map_lookup_elem#1
