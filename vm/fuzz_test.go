@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/ctx"
 	"github.com/bpflab/bpflab/vm"
 )
 
@@ -64,6 +65,10 @@ func repair(b []byte) *vm.Program {
 // the trace hook on gives the same result, error and memory as one
 // without.
 func FuzzVM(f *testing.F) {
+	xdpType, err := ctx.ForType("xdp")
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, file := range []string{"conformance.jsonl", "ubpf.jsonl"} {
 		for _, v := range loadVectors(f, file) {
 			code, _ := hex.DecodeString(v.ProgramHex)
@@ -77,14 +82,30 @@ func FuzzVM(f *testing.F) {
 			return
 		}
 		const budget = 5000
+		// An odd first byte runs the program as XDP over mem as the packet,
+		// so that context accesses (served outside the hot loop) are
+		// fuzzed too.
+		xdp := len(mem) >= 14 && mem[0]&1 == 1
 		runOnce := func(trace bool) (vm.Result, []byte, error) {
-			env := vm.NewPlainEnv(mem)
-			env.Helpers = vm.UBPFHelpers()
+			var env *vm.Env
+			var pr *vm.PacketRun
+			if xdp {
+				var err error
+				if env, pr, err = vm.NewPacketEnv(xdpType, mem, nil); err != nil {
+					t.Fatalf("NewPacketEnv: %v", err)
+				}
+			} else {
+				env = vm.NewPlainEnv(mem)
+				env.Helpers = vm.UBPFHelpers()
+			}
 			env.Budget = budget
 			if trace {
 				env.Trace = func(int, int, *[11]uint64) {}
 			}
 			res, err := p.Run(env)
+			if xdp {
+				return res, bytes.Clone(pr.Run.Buf), err
+			}
 			out, serr := env.Mem.Slice(env.R1, len(mem), false)
 			if serr != nil {
 				t.Fatalf("memory region lost: %v", serr)
