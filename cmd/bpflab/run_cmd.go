@@ -37,7 +37,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	mapSets := fs.StringArray("map-set", nil, "store a map entry before the runs, `NAME:KEYHEX=VALUEHEX` (program arrays: =PROGNAME); repeatable")
 	mapDecls := fs.StringArray("map", nil, "declare a map of a program without directives, `\"NAME TYPE KEY VALUE MAX\"` in order of first use; repeatable")
 	repeat := fs.Int("repeat", 1, "run each input `N` times (as BPF_PROG_TEST_RUN's repeat) and report ns per run")
-	cpus := fs.Int("cpus", 1, "possible CPUs of per-CPU maps (the program runs on CPU 0)")
+	cpus := fs.Int("cpus", 1, "possible CPUs: per-CPU map values and LRU lists (the program runs on CPU 0; the kernel has /sys/devices/system/cpu/possible)")
 	trace := fs.Bool("trace", false, "print each executed instruction and the registers it changed")
 	asJSON := fs.Bool("json", false, "print one JSON object per run")
 	noVerify := fs.Bool("no-verify", false, "run without checking the program with the verifier first")
