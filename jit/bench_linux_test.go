@@ -77,16 +77,38 @@ func BenchmarkCompile(b *testing.B) {
 		progs = append(progs, p)
 		insns += len(c.Program)
 	}
-	for b.Loop() {
-		for _, p := range progs {
-			code, err := jit.Compile(p)
-			if err != nil {
-				b.Fatal(err)
+	b.Run("compile", func(b *testing.B) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		cpu0 := threadCPU()
+		for b.Loop() {
+			for _, p := range progs {
+				code, err := jit.Compile(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				code.Close()
 			}
-			code.Close()
 		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(insns), "ns/insn")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(insns), "ns/insn")
+		b.ReportMetric(float64((threadCPU()-cpu0).Nanoseconds())/float64(b.N)/float64(insns), "cpu-ns/insn")
+	})
+	// Code generation alone, without mapping pages (two syscalls per
+	// program dominate small programs).
+	b.Run("generate", func(b *testing.B) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		cpu0 := threadCPU()
+		for b.Loop() {
+			for _, p := range progs {
+				if _, err := jit.Generate(p.Insns()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(insns), "ns/insn")
+		b.ReportMetric(float64((threadCPU()-cpu0).Nanoseconds())/float64(b.N)/float64(insns), "cpu-ns/insn")
+	})
 }
 
 // threadCPU is the CPU time the calling OS thread has used (0 when the
