@@ -94,6 +94,9 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 64*InsnSize {
+			b = b[:64*InsnSize] // short programs: more executions per second
+		}
 		p := validFromBytes(b)
 		if err := p.Validate(); err != nil {
 			t.Fatalf("validFromBytes made an invalid program: %v\n%s", err, p.Format(SyntaxLLVM))
