@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"slices"
 	"sort"
 	"syscall"
 
@@ -368,7 +369,9 @@ func (v *verifier) checkMaxStackDepth() *Error {
 	calls := make([][]int, len(v.subprogs))
 	for i, ins := range v.prog {
 		if ins.IsPseudoCall() || (ins.IsLdImm64() && ins.Src == asm.BPF_PSEUDO_FUNC) {
-			if c := v.findSubprog(i + int(ins.Imm) + 1); c >= 0 {
+			// Only the first call of each callee matters for the depth:
+			// later ones repeat the same walk.
+			if c := v.findSubprog(i + int(ins.Imm) + 1); c >= 0 && !slices.Contains(calls[v.insnSubprog[i]], c) {
 				calls[v.insnSubprog[i]] = append(calls[v.insnSubprog[i]], c)
 			}
 		}
@@ -384,7 +387,7 @@ func (v *verifier) checkMaxStackDepth() *Error {
 		}
 		for _, c := range calls[sp] {
 			if frame+1 >= maxCallFrames {
-				return v.rejectAt(v.subprogs[sp].start, syscall.E2BIG, "the call stack of %d frames is too deep !", frame+2)
+				return v.rejectAt(v.subprogs[sp].start, syscall.E2BIG, "the call stack of %d frames is too deep !", frame+1)
 			}
 			if e := walk(c, depth, frame+1); e != nil {
 				return e

@@ -20,9 +20,6 @@ import (
 
 var updateDoc = flag.Bool("update", false, "rewrite docs/verifier-selftests.md from the kernel cross-check")
 
-// modelledTypes are the program types whose selftest entries we run.
-var modelledTypes = map[string]bool{"socket_filter": true, "sched_cls": true, "sched_act": true, "xdp": true, "cgroup_skb": true}
-
 // selftestCase is one selftest entry with both verdicts.
 type selftestCase struct {
 	name        string

@@ -25,6 +25,11 @@ type Options struct {
 	StrictAlignment bool
 	// License is the program's license; "" counts as GPL-compatible.
 	License string
+	// InsnLimit lowers the processed-instruction limit (the kernel's is
+	// 1,000,000, BPF_COMPLEXITY_LIMIT_INSNS) to bound the work, as fuzzers
+	// need; a program that reaches it is rejected with the kernel's
+	// "BPF program is too large" message. 0 means the kernel's limit.
+	InsnLimit int
 }
 
 // Result is the verdict with the log and the statistics the kernel prints.
@@ -93,6 +98,10 @@ func Verify(prog asm.Program, opts Options) (*Result, error) {
 		logLevel:         opts.LogLevel,
 		strictAlignment:  opts.StrictAlignment,
 		gpl:              opts.License == "" || isGPLCompatible(opts.License),
+	}
+	v.insnLimit = complexityLimitInsns
+	if opts.InsnLimit > 0 && opts.InsnLimit < complexityLimitInsns {
+		v.insnLimit = opts.InsnLimit
 	}
 	res := &Result{}
 	if e := v.run(); e != nil {
@@ -180,8 +189,9 @@ type verifier struct {
 	// auxMap remembers the map each tail call / lookup site used.
 	auxMap map[int]int
 
-	log      []string
-	logLevel int
+	log       []string
+	logLevel  int
+	insnLimit int
 }
 
 func (v *verifier) logf(format string, args ...any) {
@@ -292,7 +302,7 @@ func (v *verifier) doCheck() *Error {
 		}
 		ins := v.prog[v.insnIdx]
 		v.processed++
-		if v.processed > complexityLimitInsns {
+		if v.processed > v.insnLimit {
 			return v.reject(syscall.E2BIG, "BPF program is too large. Processed %d insn", v.processed)
 		}
 		if v.prunePoint[v.insnIdx] {
