@@ -245,3 +245,31 @@ func parityDiff(spec *asm.ProgramSpec, r *vmRunner, kout *kernel.RunOutput, kerr
 	}
 	return d.String()
 }
+
+// TestKernelCases runs the case files of testdata/cases in the kernel: the
+// expected retval (its low 32 bits, which is what BPF_PROG_TEST_RUN
+// reports) or the refused run must be the kernel's too.
+func TestKernelCases(t *testing.T) {
+	kerneltest.Require(t)
+	for _, c := range caseFiles(t) {
+		t.Run(filepath.Base(c.Name), func(t *testing.T) {
+			kp, err := kernel.Load(c.Spec(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer kp.Close()
+			if !kp.Accepted {
+				t.Fatalf("kernel rejected the program: %s", kp.ErrorLine)
+			}
+			out, err := kp.TestRun(kernel.RunInput{Data: c.Mem})
+			switch {
+			case c.ExpectError && err == nil:
+				t.Errorf("%s: kernel ran it (retval %#x)", c.Descr, out.Retval)
+			case !c.ExpectError && err != nil:
+				t.Errorf("%s: kernel: %v", c.Descr, err)
+			case !c.ExpectError && c.HasResult && out.Retval != uint32(c.Result):
+				t.Errorf("%s: kernel retval %#x, case says %#x", c.Descr, out.Retval, c.Result)
+			}
+		})
+	}
+}
