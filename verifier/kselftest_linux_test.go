@@ -196,15 +196,25 @@ func writeSelftestDoc(t *testing.T, cases []selftestCase, skipped map[string]int
 		if len(rows) == 0 {
 			continue
 		}
-		b.WriteString("| entry | kernel | bpflab |\n|---|---|---|\n")
+		b.WriteString("| entry | kernel | bpflab | why |\n|---|---|---|---|\n")
 		for _, c := range rows {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", esc(c.name), verdictText(c.kernelOK, c.kernelLine), verdictText(c.oursOK, c.oursLine))
+			why := knownReasons[strings.SplitN(c.name, " ", 2)[0]]
+			if why == "" {
+				why = "not yet analysed"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", esc(c.name), verdictText(c.kernelOK, c.kernelLine), verdictText(c.oursOK, c.oursLine), esc(why))
 		}
 	}
 	path := filepath.Join("..", "docs", "verifier-selftests.md")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// knownReasons explains known differences, by "file.c:line".
+var knownReasons = map[string]string{
+	"calls.c:549":   "same message: 6.18's level-1 log prints it on the line of the jump instruction (no newline before it), so the kernel's last line is the joined text",
+	"precise.c:204": "bpf_ringbuf_reserve (ringbuf maps, ARG_CONST_ALLOC_SIZE_OR_ZERO) is not modelled",
 }
 
 // kernelErrorLine is the kernel's error line; after "infinite loop

@@ -1,0 +1,41 @@
+// Package verifier simulates the Linux eBPF verifier: it decides whether
+// the kernel would load a program, and when not, stops at the same
+// instruction with the same message ("R2 offset is outside of the packet")
+// and errno, and writes a log in the kernel's layout.
+//
+// The model is kernel/bpf/verifier.c of Linux 6.12, checked against the
+// running 6.18 kernel where the two differ (messages, static checks). Each
+// check is a small function named after the C function it models
+// (checkMemAccess, regBoundsSync, isBranchTaken, isStateVisited, …); the
+// C name and version are in its doc comment. Program-type facts (context
+// fields) come from package ctx.
+//
+// What is modelled, for a privileged loader (CAP_BPF, CAP_PERFMON):
+//   - structure: subprograms, jump ranges, lddw pairs, reserved fields,
+//     opcodes, unreachable instructions, fall-through, static call depth;
+//   - abstract interpretation over every path (do_check): register types
+//     with null tracking by id, scalars as a tnum plus signed/unsigned
+//     64/32-bit bounds kept in sync as reg_bounds_sync does, refined on both
+//     edges of every conditional jump, decided branches pruned;
+//   - pointer arithmetic rules; stack slots (spill/fill, STACK_MISC/ZERO,
+//     variable offsets); packet ranges from data_end comparisons, shared
+//     by pointer id and forgotten after packet-changing helpers; context
+//     accesses; map values and keys;
+//   - helpers: availability per program type, argument and return types,
+//     memory and size arguments, map compatibility, socket references
+//     (acquire/release, leaks at exit), tail calls;
+//   - bpf-to-bpf calls with frames, combined stack size, R0 return range;
+//   - bounded loops, "infinite loop detected", state pruning without
+//     liveness or precision (every scalar counts as precise), the
+//     1,000,000 processed-instruction limit.
+//
+// Known gaps: BTF (kfuncs, kptrs, spin locks, timers, global functions,
+// dynptrs, iterators, callbacks such as bpf_loop), program types other
+// than socket_filter, sched_cls, sched_act, xdp and cgroup_skb, the
+// unprivileged mode beyond pointer leaks and uninitialised stack,
+// speculative-execution sanitation, and precise state statistics (our
+// pruning differs, so "processed N insns" is close but not equal).
+//
+// docs/verifier-selftests.md lists how the model agrees with the kernel on
+// the kernel's own verifier test tables.
+package verifier
