@@ -32,8 +32,9 @@
 // next stack region, cleared, and R10). What exits to Go and runs there
 // through vm.Program.Slow: helper calls and callx, bpf_tail_call (the target
 // is compiled on first use and entered with the frame's native stack kept),
-// LD_ABS/LD_IND, lddw map and function forms, acquire loads and release
-// stores. A failed region check exits to vm.Program.MemFault, which serves
+// lddw map and function forms, acquire loads and release stores, and
+// LD_ABS/LD_IND whose bytes are not in the packet (in-packet loads are
+// inline). A failed region check exits to vm.Program.MemFault, which serves
 // the context of packet programs (whose ctx region has no bytes) or builds
 // the vm's fault.
 //

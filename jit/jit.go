@@ -157,6 +157,7 @@ func (c *Code) Run(env *vm.Env) (vm.Result, error) {
 		tab := env.Mem.Table()
 		st.table = uintptr(unsafe.Pointer(unsafe.SliceData(tab)))
 		st.tableLen = uint64(len(tab))
+		st.packet = env.Packet
 		enter(cur.mem.addr(), st)
 		for _, k := range codes {
 			if k.mem.addr() == st.exitBase {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	. "github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/ctx"
 	"github.com/bpflab/bpflab/jit"
 	"github.com/bpflab/bpflab/vm"
 	"github.com/google/go-cmp/cmp"
@@ -96,5 +97,66 @@ func TestRunAfterClose(t *testing.T) {
 	}
 	if err := code.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestLdPacket compares LD_ABS/LD_IND on both engines over a socket filter
+// packet: in range, past the end, negative offsets, and inside a
+// subprogram, where a miss returns 0 from that frame only.
+func TestLdPacket(t *testing.T) {
+	typ, err := ctx.ForType("socket_filter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt := make([]byte, 60)
+	for i := range pkt {
+		pkt[i] = byte(i * 7)
+	}
+	ldind := func(size Size, off int32, base int32) Program {
+		return Prog(BPF_MOV64_IMM(BPF_REG_6, base), BPF_LD_IND(size, BPF_REG_6, off), BPF_EXIT_INSN())
+	}
+	tests := []struct {
+		name string
+		prog Program
+	}{
+		{"abs b", Prog(BPF_LD_ABS(BPF_B, 13), BPF_EXIT_INSN())},
+		{"abs h", Prog(BPF_LD_ABS(BPF_H, 12), BPF_EXIT_INSN())},
+		{"abs w", Prog(BPF_LD_ABS(BPF_W, 56), BPF_EXIT_INSN())},
+		{"abs w past the end", Prog(BPF_MOV64_IMM(BPF_REG_0, 9), BPF_LD_ABS(BPF_W, 57), BPF_MOV64_IMM(BPF_REG_0, 7), BPF_EXIT_INSN())},
+		{"abs negative", Prog(BPF_LD_ABS(BPF_B, -1), BPF_EXIT_INSN())},
+		{"ind", ldind(BPF_W, 2, 20)},
+		{"ind negative sum", ldind(BPF_H, -30, 20)},
+		{"ind wraps to 32 bits", ldind(BPF_B, 5, -1)},
+		{"ind past the end", ldind(BPF_H, 40, 19)},
+		{"miss in a subprogram", Prog(BPF_MOV64_IMM(BPF_REG_6, 3), BPF_CALL_REL(2), BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 100), BPF_EXIT_INSN(),
+			BPF_LD_ABS(BPF_W, 100), BPF_MOV64_IMM(BPF_REG_0, 55), BPF_EXIT_INSN())},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := vm.Prepare(tt.prog)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, err := jit.Compile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer code.Close()
+			run := func(r func(*vm.Env) (vm.Result, error)) outcome {
+				env, _, err := vm.NewPacketEnv(typ, pkt, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := r(env)
+				o := outcome{Result: res}
+				if err != nil {
+					o.Err = err.Error()
+				}
+				return o
+			}
+			if diff := cmp.Diff(run(p.Run), run(code.Run)); diff != "" {
+				t.Errorf("jit differs from vm (-vm +jit):\n%s", diff)
+			}
+		})
 	}
 }

@@ -292,8 +292,12 @@ func (c *compiler) lowerInsn(pc int, in asm.Insn) error {
 			c.a.MovImm64(regMap[in.Dst], int64(asm.Imm64(in, c.p[pc+1])))
 			return nil
 		}
-		// lddw pseudo forms and LD_ABS/LD_IND run in Go, as in the vm's
-		// slow path, budget checked after.
+		if in.Mode() == asm.BPF_ABS || in.Mode() == asm.BPF_IND {
+			c.lowerLdPacket(pc, in)
+			return nil
+		}
+		// lddw pseudo forms run in Go, as in the vm's slow path, budget
+		// checked after.
 		c.flush(pc)
 		c.exitInline(exitSlowCheck, pc)
 		return nil

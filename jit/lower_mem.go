@@ -237,3 +237,63 @@ func (c *compiler) lowerAtomic(pc int, in asm.Insn) error {
 	a.Jcc(amd64.CondS, c.stub(exitBudget, pc+1))
 	return nil
 }
+
+// lowerLdPacket compiles LD_ABS/LD_IND: r0 = the size bytes at packet
+// offset off (imm, or src+imm as a signed 32-bit number for LD_IND), in
+// network byte order. When the bytes are not in the packet (or there is
+// none) the instruction runs in Go (vm.Program.Slow), which makes the
+// frame return 0 or faults as the vm does. The budget is checked after, as
+// for every instruction the vm runs outside its hot loop.
+func (c *compiler) lowerLdPacket(pc int, in asm.Insn) {
+	a := &c.a
+	size := sizeBytes[in.Size()]
+	slow, done := a.NewLabel(), a.NewLabel()
+	if in.Mode() == asm.BPF_ABS && in.Imm < 0 {
+		a.Jmp(slow)
+	} else {
+		a.Load(amd64.W64, s11, amd64.Ptr(regState, offPacket))
+		a.Test(amd64.W64, s11, s11)
+		a.Jcc(amd64.CondE, slow)
+		if in.Mode() == asm.BPF_ABS {
+			a.MovImm64(s10, int64(in.Imm))
+		} else {
+			if src := c.src(in.Src, s10); src != s10 {
+				a.Mov(amd64.W64, s10, src)
+			}
+			a.ALUImm(amd64.ADD, amd64.W64, s10, in.Imm)
+			a.Movsx(amd64.W32, amd64.W64, s10, s10)
+			a.Test(amd64.W64, s10, s10)
+			a.Jcc(amd64.CondS, slow)
+		}
+		a.Mov(amd64.W32, s9, s11)
+		a.ALU(amd64.ADD, amd64.W64, s9, s10)
+		a.ShiftImm(amd64.SHR, amd64.W64, s11, 32)
+		a.ALUMem(amd64.CMP, amd64.W64, s11, amd64.Ptr(regState, offTableLen))
+		a.Jcc(amd64.CondAE, slow)
+		a.ShiftImm(amd64.SHL, amd64.W64, s11, 5)
+		a.ALUMem(amd64.ADD, amd64.W64, s11, amd64.Ptr(regState, offTable))
+		a.Lea(s10, amd64.Ptr(s9, size))
+		a.ALUMem(amd64.CMP, amd64.W64, s10, amd64.Ptr(s11, vm.RegionLenOffset))
+		a.Jcc(amd64.CondA, slow)
+		a.ALUMem(amd64.ADD, amd64.W64, s9, amd64.Ptr(s11, vm.RegionDataOffset))
+		m := amd64.Ptr(s9, 0)
+		switch size {
+		case 1:
+			a.Load(amd64.W8, amd64.RAX, m)
+		case 2:
+			a.Load(amd64.W16, amd64.RAX, m)
+			a.Bswap(amd64.W32, amd64.RAX)
+			a.ShiftImm(amd64.SHR, amd64.W32, amd64.RAX, 16)
+		default:
+			a.Load(amd64.W32, amd64.RAX, m)
+			a.Bswap(amd64.W32, amd64.RAX)
+		}
+		c.flush(pc)
+		a.Jcc(amd64.CondS, c.stub(exitBudget, pc+1))
+		a.Jmp(done)
+	}
+	a.Bind(slow)
+	c.flush(pc)
+	c.exitInline(exitSlowCheck, pc)
+	a.Bind(done)
+}

@@ -25,6 +25,7 @@ type state struct {
 	stack0   uintptr // address of frame 0's stack bytes (frame k's are at +k*512)
 	r10base  uint64  // R10 of frame 0; frame k's is r10base + k<<32
 	fp       uintptr // host address R10 stands for in the current frame
+	packet   uint64  // vm.Env.Packet (LD_ABS/LD_IND base); Go refreshes it before every entry
 }
 
 const (
@@ -46,6 +47,7 @@ const (
 	offStack0   = offLoops + 8
 	offR10Base  = offStack0 + 8
 	offFP       = offR10Base + 8
+	offPacket   = offFP + 8
 )
 
 // Exit codes: why generated code returned to Go.

@@ -29,6 +29,7 @@ func TestStateOffsets(t *testing.T) {
 		{"stack0", unsafe.Offsetof(s.stack0), offStack0},
 		{"r10base", unsafe.Offsetof(s.r10base), offR10Base},
 		{"fp", unsafe.Offsetof(s.fp), offFP},
+		{"packet", unsafe.Offsetof(s.packet), offPacket},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
