@@ -108,8 +108,10 @@ func (r *TestRun) Packet() []byte { return r.Buf[r.Data:r.End] }
 //     header. ctx_in may set only mark, priority, ingress_ifindex, ifindex,
 //     cb, tstamp, wire_len, gso_segs, gso_size and hwtstamp (other non-zero
 //     bytes: EINVAL).
-//   - xdp: ctx_in may set data (the metadata length: a multiple of 4, at
-//     most 32), data_end (≤ len(data_in)), ingress_ifindex and
+//   - xdp: ctx_in may set data (the metadata length: a multiple of 4 that
+//     fits the headroom above struct xdp_frame, at most 216), data_end
+//     (≤ len(data_in); what lies past it goes to page fragments, as does
+//     what does not fit the linear area), ingress_ifindex and
 //     rx_queue_index; data_meta and egress_ifindex must be zero.
 //
 // A nil ctxIn means the caller passes neither ctx_in nor ctx_out; a
@@ -295,7 +297,7 @@ func newXDPRun(t *ProgType, data, ctxIn []byte) (*TestRun, error) {
 		case cData > cEnd:
 			return nil, runErr(syscall.EINVAL, "ctx_in data %d is past data_end %d", cData, cEnd)
 		case cData%4 != 0 || cData > xdpMetaMax || cData > headroom-xdpFrameSize:
-			return nil, runErr(syscall.EINVAL, "ctx_in data %d is not a valid metadata length (a multiple of 4, at most %d)", cData, xdpMetaMax)
+			return nil, runErr(syscall.EINVAL, "ctx_in data %d is not a valid metadata length (a multiple of 4, at most %d)", cData, min(xdpMetaMax, headroom-xdpFrameSize))
 		}
 		metaSz = cData
 		headroom -= metaSz
