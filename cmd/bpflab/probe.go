@@ -11,6 +11,7 @@ import (
 
 	"github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/ctx"
+	"github.com/bpflab/bpflab/jit"
 	"github.com/bpflab/bpflab/kernel"
 	"github.com/bpflab/bpflab/vm"
 )
@@ -24,6 +25,9 @@ type probeRow struct {
 	Name   string `json:"name"`
 	Kernel string `json:"kernel"` // "yes", "no", "?" (not probed) or "-" (kernel unavailable)
 	Bpflab string `json:"bpflab"`
+	// JIT is bpflab's JIT (ISA rows only): "yes", "no", or "-" where the
+	// JIT does not run (not amd64 Linux).
+	JIT    string `json:"jit,omitempty"`
 	Detail string `json:"detail,omitempty"`
 }
 
@@ -95,16 +99,16 @@ func buildProbeReport(helperTypes []string) (*probeReport, error) {
 	}
 	for _, p := range kernel.ISAProbes() {
 		k, detail := kernelCol(sup.ISA, p.Name)
-		rep.ISA = append(rep.ISA, probeRow{p.Name, k, yesNo(vmRuns(p.Prog)), detail})
+		rep.ISA = append(rep.ISA, probeRow{Name: p.Name, Kernel: k, Bpflab: yesNo(vmRuns(p.Prog)), JIT: jitRuns(p.Prog), Detail: detail})
 	}
 	for _, name := range kernel.ProgTypes() {
 		k, detail := kernelCol(sup.ProgTypes, name)
 		_, err := ctx.ForType(name)
-		rep.ProgTypes = append(rep.ProgTypes, probeRow{name, k, yesNo(err == nil), detail})
+		rep.ProgTypes = append(rep.ProgTypes, probeRow{Name: name, Kernel: k, Bpflab: yesNo(err == nil), Detail: detail})
 	}
 	for i, name := range kernel.MapTypes() {
 		k, detail := kernelCol(sup.MapTypes, name)
-		rep.MapTypes = append(rep.MapTypes, probeRow{name, k, yesNo(vmHasMap(asm.MapType(i + 1))), detail})
+		rep.MapTypes = append(rep.MapTypes, probeRow{Name: name, Kernel: k, Bpflab: yesNo(vmHasMap(asm.MapType(i + 1))), Detail: detail})
 	}
 	if len(helperTypes) == 1 && helperTypes[0] == "all" {
 		helperTypes = kernel.ProgTypes()
@@ -171,6 +175,23 @@ func vmRuns(p asm.Program) bool {
 	return err == nil
 }
 
+// jitRuns reports whether bpflab's JIT compiles a probe program and runs
+// it to its exit, "-" where there is no JIT.
+func jitRuns(p asm.Program) string {
+	if !jit.Supported() {
+		return "-"
+	}
+	code, err := jit.CompileInsns(p)
+	if err != nil {
+		return "no"
+	}
+	defer code.Close()
+	env := vm.NewPlainEnv(make([]byte, 64))
+	env.Packet = env.R1
+	_, err = code.Run(env)
+	return yesNo(err == nil)
+}
+
 // vmHasMap reports whether package vm creates maps of a type, trying the
 // shapes the kernel itself accepts for it.
 func vmHasMap(t asm.MapType) bool {
@@ -206,17 +227,26 @@ func printProbeReport(w io.Writer, rep *probeReport) {
 	section := func(title string, rows []probeRow) {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-		fmt.Fprintf(tw, "%s\tkernel\tbpflab\n", title)
+		withJIT := len(rows) > 0 && rows[0].JIT != ""
+		if withJIT {
+			fmt.Fprintf(tw, "%s\tkernel\tbpflab\tjit\n", title)
+		} else {
+			fmt.Fprintf(tw, "%s\tkernel\tbpflab\n", title)
+		}
 		for _, r := range rows {
 			mark := ""
-			if r.Kernel != r.Bpflab && r.Kernel != "-" {
+			if r.Kernel != "-" && (r.Kernel != r.Bpflab || withJIT && r.JIT != "-" && r.JIT != r.Kernel) {
 				mark = "  <- differs"
 			}
 			detail := ""
 			if r.Detail != "" && r.Kernel != "yes" {
 				detail = "  (" + r.Detail + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s%s%s\n", r.Name, r.Kernel, r.Bpflab, mark, detail)
+			if withJIT {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s%s\n", r.Name, r.Kernel, r.Bpflab, r.JIT, mark, detail)
+			} else {
+				fmt.Fprintf(tw, "%s\t%s\t%s%s%s\n", r.Name, r.Kernel, r.Bpflab, mark, detail)
+			}
 		}
 		tw.Flush()
 	}

@@ -25,9 +25,9 @@ func TestKernelProbeCommand(t *testing.T) {
 		got  probeRow
 		want probeRow
 	}{
-		{row(rep.ISA, "sdiv/smod (v4)"), probeRow{"sdiv/smod (v4)", "yes", "yes", ""}},
-		{row(rep.ProgTypes, "xdp"), probeRow{"xdp", "yes", "yes", ""}},
-		{row(rep.MapTypes, "hash"), probeRow{"hash", "yes", "yes", ""}},
+		{row(rep.ISA, "sdiv/smod (v4)"), probeRow{Name: "sdiv/smod (v4)", Kernel: "yes", Bpflab: "yes", JIT: row(rep.ISA, "sdiv/smod (v4)").JIT}},
+		{row(rep.ProgTypes, "xdp"), probeRow{Name: "xdp", Kernel: "yes", Bpflab: "yes"}},
+		{row(rep.MapTypes, "hash"), probeRow{Name: "hash", Kernel: "yes", Bpflab: "yes"}},
 		{row(rep.Helpers["xdp"], "bpf_xdp_adjust_head"), probeRow{Name: "bpf_xdp_adjust_head", Kernel: "yes", Bpflab: row(rep.Helpers["xdp"], "bpf_xdp_adjust_head").Bpflab}},
 		{row(rep.Helpers["xdp"], "bpf_skb_load_bytes"), probeRow{Name: "bpf_skb_load_bytes", Kernel: "no", Bpflab: row(rep.Helpers["xdp"], "bpf_skb_load_bytes").Bpflab}},
 	} {
