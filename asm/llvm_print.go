@@ -422,6 +422,17 @@ func (lp *llvmPrinter) ld(pc int, ins Insn) string {
 }
 
 func (lp *llvmPrinter) atomic(ins Insn) string {
+	if op := ALUOp(ins.Imm); lp.o.Objdump && (op == BPF_LOAD_ACQ || op == BPF_STORE_REL) {
+		// LLVM 19 predates load-acquire and store-release: its decoder
+		// ignores the immediate of the atomic add's encoding, so a 32- or
+		// 64-bit load-acquire reads as an atomic add, and knows nothing
+		// else there.
+		if op == BPF_LOAD_ACQ && (ins.Size() == BPF_W || ins.Size() == BPF_DW) {
+			w := ins.Size() == BPF_W && lp.o.W32
+			return "lock *(" + sizeNames[ins.Size()] + " *)" + mem(ins.Dst, ins.Off) + " += " + regName(ins.Src, w)
+		}
+		return "<unknown>"
+	}
 	if lp.o.Objdump && !lp.o.W32 && ins.Size() == BPF_W {
 		// llvm-objdump-19 without --mcpu decodes only the legacy 32-bit
 		// atomic add, reads a fetching add as one, and knows no other

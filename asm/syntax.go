@@ -63,10 +63,13 @@ type PrintOptions struct {
 	// --mcpu=v3 and later do; by default they print as plain llvm-objdump -d.
 	W32 bool
 	// Objdump prints what llvm-objdump-19 prints even where that text loses
-	// information: bpf-to-bpf and kfunc calls as "call IMM", pseudo lddw
-	// without its second immediate, "skb[r3]" without the immediate, and
-	// malformed slots as "<unknown>". The default printer spells those forms
-	// losslessly instead, so its output always assembles back to the same bytes.
+	// information or is wrong: bpf-to-bpf and kfunc calls as "call IMM",
+	// pseudo lddw without its second immediate, "skb[r3]" without the
+	// immediate, 32-bit atomics as objdump without --mcpu decodes them (see
+	// W32), load-acquire as the atomic add LLVM 19 mistakes it for, and
+	// slots it cannot decode as "<unknown>". The default printer spells
+	// those forms losslessly instead, so its output always assembles back to
+	// the same bytes.
 	Objdump bool
 }
 
