@@ -153,18 +153,30 @@ func (v *verifier) statesEqual(old, cur *state, exact bool) bool {
 		if old.frames[i].callsite != cur.frames[i].callsite {
 			return false
 		}
-		if !v.funcStatesEqual(old.frames[i], cur.frames[i], &ids, exact) {
+		// Registers the innermost frame overwrites before reading them do
+		// not matter (the kernel's clean_func_state with liveness).
+		insn := -1
+		if i == len(old.frames)-1 {
+			insn = v.insnIdx
+		}
+		if !v.funcStatesEqual(old.frames[i], cur.frames[i], &ids, exact, insn) {
 			return false
 		}
 	}
 	return true
 }
 
-func (v *verifier) funcStatesEqual(old, cur *funcState, ids *idMap, exact bool) bool {
+func (v *verifier) funcStatesEqual(old, cur *funcState, ids *idMap, exact bool, insn int) bool {
 	for i := range old.regs {
+		if insn >= 0 && !v.liveAt(insn, i) {
+			continue
+		}
 		if !regsafe(&old.regs[i], &cur.regs[i], ids, exact) {
 			return false
 		}
+	}
+	if v.stackNeverRead {
+		return true
 	}
 	return v.stacksafe(old, cur, ids, exact)
 }

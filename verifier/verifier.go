@@ -192,6 +192,9 @@ type verifier struct {
 	log       []string
 	logLevel  int
 	insnLimit int
+
+	liveIn         []regSet // live registers before each insn
+	stackNeverRead bool     // no instruction reads memory
 }
 
 func (v *verifier) logf(format string, args ...any) {
@@ -223,6 +226,8 @@ func (v *verifier) run() *Error {
 	if e := v.checkCfg(); e != nil {
 		return e
 	}
+	v.computeLiveRegisters()
+	v.computeStackNeverRead()
 	v.auxPtrType = map[int]regType{}
 	v.auxMap = map[int]int{}
 	if e := v.doCheckMain(); e != nil {
