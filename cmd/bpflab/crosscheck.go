@@ -96,6 +96,7 @@ func runCrosscheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("crosscheck", stderr)
 	inf := addInputFlags(fs)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	useJIT := fs.Bool("jit", false, "bpflab's side runs the program compiled by the amd64 JIT (the interpreter elsewhere)")
 	noVerify := fs.Bool("no-verify", false, "bpflab's verdict: run without checking the program with bpflab's verifier")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: bpflab crosscheck [flags] PROGRAM")
@@ -120,6 +121,7 @@ func runCrosscheck(args []string, stdout, stderr io.Writer) error {
 	if err := kernel.Available(); err != nil {
 		return err
 	}
+	setup.jit, setup.stderr = *useJIT, stderr
 	rep, err := crosscheck(setup, !*noVerify)
 	if err != nil {
 		return err
@@ -375,6 +377,13 @@ func bpflabOutcomes(s *runSetup) ([]xcOutcome, string) {
 	r, err := newVMRunner(s.lp, s.typ, s.sets, cpus)
 	if err != nil {
 		return nil, err.Error()
+	}
+	if s.jit {
+		free, err := r.useJIT(s.stderr)
+		if err != nil {
+			return nil, "jit: " + err.Error()
+		}
+		defer free()
 	}
 	var outs []xcOutcome
 	for _, in := range s.inputs {

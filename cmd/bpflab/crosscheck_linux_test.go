@@ -41,6 +41,7 @@ func TestKernelCrosscheck(t *testing.T) {
 			[]string{"input 10:", "agree"}},
 		{"queue and stack maps are not compared", []string{"--pcap", "../../testdata/pcap/parity.pcap", "../../testdata/progs/maps_helpers.s"}, 0,
 			[]string{"not compared: map q (queue): the kernel cannot list its elements", "agree"}},
+		{"bpflab's JIT", []string{"--jit", "--pcap", "../../testdata/pcap/parity.pcap", "../../testdata/progs/xdp_parse_vlan.o"}, 0, []string{"input 3:", "agree"}},
 		{"pcap input", []string{"--pcap", "../../testdata/pcap/parity.pcap", "../../testdata/progs/xdp_parse_vlan.o"}, 0, []string{"input 3:", "agree"}},
 		{"short packet refused by both", []string{"--type", "xdp", "--packet", "0001", pktLen}, 0,
 			[]string{"kernel: test run: invalid argument", "agree"}},

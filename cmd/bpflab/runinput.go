@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -44,6 +45,9 @@ type runSetup struct {
 	inputs [][]byte // packets, or the memory of a plain program
 	ctxIn  []byte
 	sets   []mapSet
+	// jit runs bpflab's side with the JIT; stderr takes its notes.
+	jit    bool
+	stderr io.Writer
 }
 
 // load reads the program named by arg and the inputs, as run does.
