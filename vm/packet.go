@@ -24,10 +24,10 @@ type PacketRun struct {
 
 // Redirect is one redirect a program asked for.
 type Redirect struct {
-	Helper  string // "redirect" or "redirect_map"
-	Ifindex uint64 // redirect: target ifindex; redirect_map: the key
-	Map     string // redirect_map: the map's name
-	Flags   uint64
+	Helper  string `json:"helper"`        // "redirect" or "redirect_map"
+	Ifindex uint64 `json:"ifindex"`       // redirect: target ifindex; redirect_map: the key
+	Map     string `json:"map,omitempty"` // redirect_map: the map's name
+	Flags   uint64 `json:"flags"`
 }
 
 // NewPacketEnv returns an environment that runs a program of type t the way
