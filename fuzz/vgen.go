@@ -138,7 +138,9 @@ func guard(j asm.Insn, body asm.Program) asm.Program {
 
 var vgSizes = []asm.Size{asm.BPF_B, asm.BPF_H, asm.BPF_W, asm.BPF_DW}
 
-func sizeBytes(s asm.Size) int { return map[asm.Size]int{asm.BPF_B: 1, asm.BPF_H: 2, asm.BPF_W: 4, asm.BPF_DW: 8}[s] }
+func sizeBytes(s asm.Size) int {
+	return map[asm.Size]int{asm.BPF_B: 1, asm.BPF_H: 2, asm.BPF_W: 4, asm.BPF_DW: 8}[s]
+}
 
 // access reads or writes size bytes at base+off.
 func (g *VerifierGen) access(base asm.Reg, off int, s asm.Size) asm.Insn {
