@@ -164,7 +164,9 @@ func (g *VerifierGen) block(depth int) asm.Program {
 	if depth > 2 {
 		return g.scalarOps(asm.BPF_REG_9)
 	}
-	switch g.pick(13) {
+	switch g.pick(15) {
+	case 13:
+		return g.rangeAccess()
 	case 0, 1:
 		return g.pktConst(depth)
 	case 2:
@@ -736,4 +738,123 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// vgConsts are constants near the bounds the verifier tracks.
+var vgConsts = []int32{0, 1, -1, 2, 7, 8, 15, 16, 31, 32, 40, 47, 48, 63, 64, 127, 128, 255, 256, 0xffff,
+	0x7fffffff, -0x80000000, -2, -8, -48, -64}
+
+func (g *VerifierGen) konst() int32 {
+	if g.chance(4) {
+		return int32(int8(g.next()))
+	}
+	return vgConsts[g.pick(len(vgConsts))]
+}
+
+// rangeAccess stresses bounds tracking: a value from a map (random at run
+// time) goes through a chain of 64- and 32-bit arithmetic (shifts, sign
+// extension, negation, byte swaps, signed division), is refined by one or
+// two comparisons (signed, unsigned, 32-bit, against a constant or
+// another register), and then offsets a one-byte map value access. The
+// verifier must either prove the offset in bounds or refuse; the
+// interpreter sees the actual values.
+func (g *VerifierGen) rangeAccess() asm.Program {
+	p := asm.Program{asm.BPF_ST_MEM(asm.BPF_W, asm.BPF_REG_10, -4, int32(g.pick(4)))}
+	p = append(p, mapPtr(asm.BPF_REG_1, vgArray)...)
+	p = append(p, asm.BPF_MOV64_REG(asm.BPF_REG_2, asm.BPF_REG_10),
+		asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_2, -4),
+		asm.BPF_EMIT_CALL(asm.BPF_FUNC_map_lookup_elem))
+	var body asm.Program
+	s := vgSizes[g.pick(4)]
+	body = append(body, asm.BPF_LDX_MEM(s, asm.BPF_REG_5, asm.BPF_REG_0, int16(8*g.pick(5))))
+	if g.chance(2) {
+		body = append(body, asm.BPF_LDX_MEM(vgSizes[g.pick(4)], asm.BPF_REG_4, asm.BPF_REG_0, int16(8*g.pick(5))))
+		if g.chance(2) {
+			body = append(body, asm.BPF_ALU64_IMM(asm.BPF_AND, asm.BPF_REG_4, g.konst()))
+		}
+	} else {
+		body = append(body, asm.BPF_MOV64_IMM(asm.BPF_REG_4, g.konst()))
+	}
+	for range g.pick(5) {
+		body = append(body, g.rangeOp())
+	}
+	if !g.sloppy && g.chance(2) {
+		// A mask keeps the offset in range, whatever came before.
+		body = append(body, asm.BPF_ALU64_IMM(asm.BPF_AND, asm.BPF_REG_5, []int32{1, 7, 15, 31, 32, 46}[g.pick(6)]))
+	}
+	acc := asm.Program{asm.BPF_ALU64_REG(asm.BPF_ADD, asm.BPF_REG_0, asm.BPF_REG_5)}
+	if g.chance(2) {
+		acc = append(acc, asm.BPF_LDX_MEM(asm.BPF_B, asm.BPF_REG_1, asm.BPF_REG_0, int16(g.pick(3)-1)))
+	} else {
+		acc = append(acc, asm.BPF_ST_MEM(asm.BPF_B, asm.BPF_REG_0, int16(g.pick(3)-1), 1))
+	}
+	for range 1 + g.pick(2) {
+		op := jmpOps[g.pick(len(jmpOps))]
+		var j asm.Insn
+		switch g.pick(4) {
+		case 0:
+			j = asm.BPF_JMP_REG(op, asm.BPF_REG_5, asm.BPF_REG_4, 0)
+		case 1:
+			j = asm.BPF_JMP32_IMM(op, asm.BPF_REG_5, g.konst(), 0)
+		case 2:
+			j = asm.BPF_JMP32_REG(op, asm.BPF_REG_5, asm.BPF_REG_4, 0)
+		default:
+			j = asm.BPF_JMP_IMM(op, asm.BPF_REG_5, g.konst(), 0)
+		}
+		if g.chance(3) {
+			// The access on the taken side: jump over a skip.
+			j.Off = 1
+			acc = append(asm.Program{j, asm.BPF_JMP_A(int16(len(acc)))}, acc...)
+			continue
+		}
+		acc = guard(j, acc)
+		if g.chance(3) {
+			acc = append(asm.Program{g.rangeOp()}, acc...)
+		}
+	}
+	body = append(body, acc...)
+	return append(p, guard(asm.BPF_JMP_IMM(asm.BPF_JEQ, asm.BPF_REG_0, 0, 0), body)...)
+}
+
+// rangeOp is one arithmetic instruction on R5 (with R4 or a constant).
+func (g *VerifierGen) rangeOp() asm.Insn {
+	r5, r4 := asm.BPF_REG_5, asm.BPF_REG_4
+	op := aluOps[g.pick(len(aluOps))]
+	k := g.konst()
+	if op == asm.BPF_LSH || op == asm.BPF_RSH || op == asm.BPF_ARSH {
+		k &= 31
+	}
+	switch g.pick(10) {
+	case 0, 1:
+		return asm.BPF_ALU64_IMM(op, r5, k)
+	case 2, 3:
+		return asm.BPF_ALU32_IMM(op, r5, k)
+	case 4:
+		if op == asm.BPF_LSH || op == asm.BPF_RSH || op == asm.BPF_ARSH || op == asm.BPF_MOV {
+			op = asm.BPF_ADD // variable shifts and moves lose the value too easily
+		}
+		return asm.BPF_ALU64_REG(op, r5, r4)
+	case 5:
+		if op == asm.BPF_LSH || op == asm.BPF_RSH || op == asm.BPF_ARSH || op == asm.BPF_MOV {
+			op = asm.BPF_SUB
+		}
+		return asm.BPF_ALU32_REG(op, r5, r4)
+	case 6:
+		return asm.BPF_MOVSX64_REG(r5, r5, []int16{8, 16, 32}[g.pick(3)])
+	case 7:
+		if g.chance(2) {
+			return asm.BPF_NEG64(r5)
+		}
+		return asm.BPF_MOVSX32_REG(r5, r5, []int16{8, 16}[g.pick(2)])
+	case 8:
+		if g.chance(2) {
+			return asm.BPF_ENDIAN([]asm.Source{asm.BPF_TO_LE, asm.BPF_TO_BE}[g.pick(2)], r5, []int32{16, 32, 64}[g.pick(3)])
+		}
+		return asm.BPF_BSWAP(r5, []int32{16, 32, 64}[g.pick(3)])
+	default:
+		if g.chance(2) {
+			return asm.BPF_ALU64_IMM_OFF([]asm.ALUOp{asm.BPF_DIV, asm.BPF_MOD}[g.pick(2)], r5, k|1, 1)
+		}
+		return asm.BPF_ALU32_IMM_OFF([]asm.ALUOp{asm.BPF_DIV, asm.BPF_MOD}[g.pick(2)], r5, k|1, 1)
+	}
 }
