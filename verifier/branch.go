@@ -131,8 +131,8 @@ func (r *regState) isPktAny() bool {
 // Packet ranges after a comparison with pkt_end decided the pointer is
 // past it (BEYOND_PKT_END) or at it (AT_PKT_END).
 const (
-	beyondPktEnd = -1
-	atPktEnd     = -2
+	atPktEnd     = -1
+	beyondPktEnd = -2
 )
 
 // isPktPtrBranchTaken is is_pkt_ptr_branch_taken.
@@ -484,8 +484,14 @@ func (v *verifier) checkCondJmpOp(ins asm.Insn) (int, *Error) {
 	target := idx + int(ins.Off) + 1
 	switch isBranchTaken(dst, src, op, jmp32) {
 	case 1:
+		if v.logLevel > 0 {
+			v.printInsnState()
+		}
 		return target, nil
 	case 0:
+		if v.logLevel > 0 {
+			v.printInsnState()
+		}
 		return idx + 1, nil
 	}
 	other := v.pushStack(target, idx)
@@ -527,6 +533,9 @@ func (v *verifier) checkCondJmpOp(ins asm.Insn) (int, *Error) {
 		markPtrOrNullRegs(other, int(ins.Dst), op == asm.BPF_JEQ, id)
 	} else if !v.tryMatchPktPointers(ins, dst, &regs[ins.Src], v.st, other) && v.isPointerValue(ins.Dst) {
 		return 0, v.reject(syscall.EACCES, "R%d pointer comparison prohibited", ins.Dst)
+	}
+	if v.logLevel > 0 {
+		v.printInsnState()
 	}
 	return idx + 1, nil
 }

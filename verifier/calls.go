@@ -52,9 +52,9 @@ func (v *verifier) checkFuncCall(ins asm.Insn) (int, bool, *Error) {
 	v.st.frames = append(v.st.frames, callee)
 	if v.logLevel > 0 {
 		v.logf("caller:")
-		v.logf(" %s", v.frameString(caller))
+		v.logf("%s", v.frameString(caller, true))
 		v.logf("callee:")
-		v.logf(" %s", v.frameString(callee))
+		v.logf("%s", v.frameString(callee, true))
 	}
 	return v.subprogs[sp].start, false, nil
 }
@@ -72,9 +72,9 @@ func (v *verifier) prepareFuncExit() (int, *Error) {
 	caller.regs[asm.BPF_REG_0] = r0
 	if v.logLevel > 0 {
 		v.logf("returning from callee:")
-		v.logf(" %s", v.frameString(callee))
+		v.logf("%s", v.frameString(callee, true))
 		v.logf("to caller at %d:", callee.callsite+1)
-		v.logf(" %s", v.frameString(caller))
+		v.logf("%s", v.frameString(caller, true))
 	}
 	return callee.callsite + 1, nil
 }

@@ -44,7 +44,7 @@ func (v *verifier) addSubprogs() *Error {
 		}
 		v.insnSubprog[i] = cur
 	}
-	if v.logLevel > 1 && len(v.subprogs) > 1 {
+	if v.logLevel > 1 {
 		for i, sp := range v.subprogs {
 			v.logf("func#%d @%d", i, sp.start)
 		}

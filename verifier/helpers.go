@@ -346,6 +346,7 @@ func (v *verifier) checkHelperCall(ins asm.Insn) *Error {
 	if changesPktData[asm.Func(id)] {
 		v.clearAllPktPointers()
 	}
+	v.scratchRegs |= 1
 	return nil
 }
 

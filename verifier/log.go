@@ -62,7 +62,7 @@ func (v *verifier) regString(f *funcState, r *regState) string {
 		parts = append(parts, "off="+snum(int64(r.off)))
 	}
 	if r.isPkt() {
-		parts = append(parts, "r="+unum(uint64(uint32(int32(r.rng)))))
+		parts = append(parts, "r="+unum(uint64(int64(r.rng))))
 	}
 	if r.typ == PtrToMem {
 		parts = append(parts, "sz="+unum(uint64(r.memSize)))
@@ -141,23 +141,24 @@ func scalarRanges(r *regState) string {
 var slotChar = [...]byte{stackInvalid: '?', stackSpill: 'r', stackMisc: 'm', stackZero: '0'}
 
 // frameString prints a frame's registers and stack as print_verifier_state
-// does: " R1=ctx() R10=fp0 fp-8=mmmmmmmm".
-func (v *verifier) frameString(f *funcState) string {
+// does, each item after a space: " R1=ctx() R10=fp0 fp-8=mmmmmmmm". Unless
+// all is set, only what the last instructions touched is printed.
+func (v *verifier) frameString(f *funcState, all bool) string {
 	var b strings.Builder
 	if f.frameno != 0 {
-		fmt.Fprintf(&b, "frame%d:", f.frameno)
+		fmt.Fprintf(&b, " frame%d:", f.frameno)
 	}
 	for i := range f.regs {
 		r := &f.regs[i]
-		if r.typ == NotInit {
+		if r.typ == NotInit || (!all && v.scratchRegs&(1<<i) == 0) {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "R%d=%s", i, v.regString(f, r))
+		fmt.Fprintf(&b, " R%d=%s", i, v.regString(f, r))
 	}
 	for i := range f.stack {
+		if !all && (i >= 64 || v.scratchStack&(1<<i) == 0) {
+			continue
+		}
 		sl := &f.stack[i]
 		var types [8]byte
 		valid := false
@@ -170,20 +171,44 @@ func (v *verifier) frameString(f *funcState) string {
 		if !valid {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
 		if sl.isSpill() {
 			j := 0
 			for j < 8 && sl.kind[j] != stackSpill {
 				j++
 			}
-			fmt.Fprintf(&b, "fp%d=%s%s", (-i-1)*8, string(types[:j]), v.regString(f, &sl.spilled))
+			fmt.Fprintf(&b, " fp%d=%s%s", (-i-1)*8, string(types[:j]), v.regString(f, &sl.spilled))
 		} else {
-			fmt.Fprintf(&b, "fp%d=%s", (-i-1)*8, string(types[:]))
+			fmt.Fprintf(&b, " fp%d=%s", (-i-1)*8, string(types[:]))
 		}
 	}
 	return b.String()
+}
+
+// printInsnState is print_insn_state: what the previous instruction
+// touched, appended to its log line at column 40 ("; R0=1"), or on a line
+// of its own ("5: R0=1 R10=fp0") after a jump or at a path's start.
+func (v *verifier) printInsnState() {
+	if !v.allScratched && v.scratchRegs == 0 && v.scratchStack == 0 {
+		return
+	}
+	st := v.frameString(v.st.cur(), v.allScratched)
+	if v.lastInsnLine >= 0 && v.lastInsnLine == len(v.log)-1 {
+		line := v.log[v.lastInsnLine]
+		pos := len(line) + 1
+		// The kernel pads with "%*c" (at least the one character).
+		width := max((max(pos, 8)+39)/40*40-pos-1, 1)
+		v.log[v.lastInsnLine] = line + strings.Repeat(" ", width) + ";" + st
+	} else {
+		v.logf("%d:%s", v.insnIdx, st)
+	}
+	v.scratchRegs, v.scratchStack, v.allScratched = 0, 0, false
+	v.lastInsnLine = -1
+}
+
+func (v *verifier) markStackScratched(spi int) {
+	if spi >= 0 && spi < 64 {
+		v.scratchStack |= 1 << spi
+	}
 }
 
 // insnText prints instruction pc as the kernel's print_bpf_insn does.

@@ -81,14 +81,15 @@ func (v *verifier) isStateVisited(insn int) (bool, *Error) {
 	n := &explored{st: v.st.clone(), insn: insn, branches: 1, parent: v.st.parent}
 	n.st.parent = nil
 	v.st.parent = n
+	// Like the kernel, count the states the new one joins.
+	if len(list) > v.maxStatesPerInsn {
+		v.maxStatesPerInsn = len(list)
+	}
 	v.explored[insn] = append(list, n)
 	v.totalStates++
 	v.curStates++
 	if v.curStates > v.peakStates {
 		v.peakStates = v.curStates
-	}
-	if len(v.explored[insn]) > v.maxStatesPerInsn {
-		v.maxStatesPerInsn = len(v.explored[insn])
 	}
 	return false, nil
 }

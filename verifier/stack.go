@@ -78,6 +78,7 @@ func (v *verifier) checkStackWriteFixedOff(f *funcState, off, size, valueReg int
 	slot := -off - 1
 	spi := slot / 8
 	sl := &f.stack[spi]
+	v.markStackScratched(spi)
 	if !v.allowPtrLeaks && sl.isSpill() && !sl.isSpilledScalar() && size != 8 {
 		return v.reject(syscall.EACCES, "attempt to corrupt spilled pointer on stack")
 	}
@@ -230,6 +231,7 @@ func (v *verifier) checkStackReadFixedOff(f *funcState, off, size, dstReg int) *
 	slot := -off - 1
 	spi := slot / 8
 	sl := &f.stack[spi]
+	v.markStackScratched(spi)
 	regs := &v.st.cur().regs
 	if sl.isSpill() {
 		spillSize := 1

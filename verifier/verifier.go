@@ -120,6 +120,11 @@ func Verify(prog asm.Program, opts Options) (*Result, error) {
 		v.log = append(v.log, fmt.Sprintf("processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read %d",
 			v.processed, complexityLimitInsns, v.maxStatesPerInsn, v.totalStates, v.peakStates, 0))
 	}
+	if res.Accepted && v.logLevel == 1 {
+		// Level 1 keeps only a failing path; an accepted program's log is
+		// the summary alone.
+		v.log = v.log[len(v.log)-1:]
+	}
 	res.Log = v.log
 	if res.Err != nil {
 		return res, res.Err
@@ -149,6 +154,7 @@ type stackElem struct {
 	insn     int
 	prevInsn int
 	logLen   int
+	lastLine string // the log's last line when the branch was queued
 }
 
 // verifier is struct bpf_verifier_env.
@@ -193,14 +199,29 @@ type verifier struct {
 	logLevel  int
 	insnLimit int
 
+	// What the current instruction touched, for the log (the kernel's
+	// scratched_regs and scratched_stack_slots).
+	scratchRegs  uint16
+	scratchStack uint64
+	allScratched bool
+	lastInsnLine int  // index in log of the last instruction line, -1 if not last
+	joinNext     bool // the next log message continues the last line
+
 	liveIn         []regSet // live registers before each insn
 	stackNeverRead bool     // no instruction reads memory
 }
 
 func (v *verifier) logf(format string, args ...any) {
-	if v.logLevel > 0 {
-		v.log = append(v.log, fmt.Sprintf(format, args...))
+	if v.logLevel == 0 {
+		return
 	}
+	msg := fmt.Sprintf(format, args...)
+	if v.joinNext && len(v.log) > 0 {
+		v.joinNext = false
+		v.log[len(v.log)-1] += msg
+		return
+	}
+	v.log = append(v.log, msg)
 }
 
 // run is bpf_check: the structural passes, then do_check from the entry.
@@ -271,7 +292,11 @@ func (v *verifier) pushStack(insn, prevInsn int) *state {
 	if c.parent != nil {
 		c.parent.branches++
 	}
-	v.stack = append(v.stack, stackElem{st: c, insn: insn, prevInsn: prevInsn, logLen: len(v.log)})
+	e := stackElem{st: c, insn: insn, prevInsn: prevInsn, logLen: len(v.log)}
+	if len(v.log) > 0 {
+		e.lastLine = v.log[len(v.log)-1]
+	}
+	v.stack = append(v.stack, e)
 	if len(v.stack) > complexityLimitJmpSeq {
 		return nil
 	}
@@ -290,9 +315,19 @@ func (v *verifier) popStack() bool {
 	v.insnIdx = e.insn
 	v.prevInsnIdx = e.prevInsn
 	if v.logLevel == 1 {
-		// Level 1 keeps only the path that fails.
+		// Level 1 keeps only the path that fails. Like the kernel, which
+		// rewinds its log to a byte position, a line that was extended
+		// after the branch was queued (the jump's "; state") is cut back
+		// to its text at that time; the newline is gone too, so the next
+		// message continues that line after a space.
 		v.log = v.log[:e.logLen]
+		if n := len(v.log); n > 0 && v.log[n-1] != e.lastLine {
+			v.log[n-1] = e.lastLine + " "
+			v.joinNext = true
+		}
 	}
+	v.allScratched = true
+	v.lastInsnLine = -1
 	return true
 }
 
@@ -301,6 +336,8 @@ func (v *verifier) popStack() bool {
 // branch, until every path has reached an exit or a pruned state.
 func (v *verifier) doCheck() *Error {
 	printState := false
+	v.allScratched = true
+	v.lastInsnLine = -1
 	for {
 		if v.insnIdx < 0 || v.insnIdx >= len(v.prog) {
 			return v.reject(syscall.EFAULT, "invalid insn idx %d insn_cnt %d", v.insnIdx, len(v.prog))
@@ -318,6 +355,7 @@ func (v *verifier) doCheck() *Error {
 			if visited {
 				if v.logLevel > 0 {
 					if printState {
+						v.logf("")
 						v.logf("from %d to %d: safe", v.prevInsnIdx, v.insnIdx)
 					} else {
 						v.logf("%d: safe", v.insnIdx)
@@ -332,19 +370,19 @@ func (v *verifier) doCheck() *Error {
 			}
 		}
 		if v.logLevel > 1 && printState {
-			v.logf("from %d to %d: %s", v.prevInsnIdx, v.insnIdx, v.frameString(v.st.cur()))
+			v.logf("")
+			v.logf("from %d to %d:%s", v.prevInsnIdx, v.insnIdx, v.frameString(v.st.cur(), true))
 		}
 		printState = false
 		if v.logLevel > 0 {
+			v.printInsnState()
 			v.logf("%d: %s", v.insnIdx, v.insnText(v.insnIdx))
+			v.lastInsnLine = len(v.log) - 1
 		}
 		v.prevInsnIdx = v.insnIdx
 		next, exit, err := v.step(ins)
 		if err != nil {
 			return err
-		}
-		if v.logLevel > 1 && !exit {
-			v.logf("%s", v.frameString(v.st.cur()))
 		}
 		if !exit {
 			v.insnIdx = next
@@ -474,6 +512,7 @@ func (v *verifier) checkRegArg(r asm.Reg, k regArgKind) error {
 	if r >= asm.MaxReg {
 		return v.reject(syscall.EINVAL, "R%d is invalid", r)
 	}
+	v.scratchRegs |= 1 << r
 	regs := &v.st.cur().regs
 	if k == srcOp {
 		if regs[r].typ == NotInit {
