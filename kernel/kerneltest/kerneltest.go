@@ -165,6 +165,21 @@ func Run(t testing.TB, spec *asm.ProgramSpec, opts *kernel.LoadOptions, cases []
 	return res
 }
 
+// RunMemory calls Require and runs prog in the kernel under the
+// bpf_conformance calling convention (r1 = mem, r2 = len(mem); see
+// kernel.RunWithMemory), for engines' plain-program tests: the result's
+// R0 is the full 64-bit r0 and Mem the memory afterwards. A rejection is
+// a normal result (Accepted false).
+func RunMemory(t testing.TB, prog asm.Program, mem []byte) *kernel.MemRun {
+	t.Helper()
+	Require(t)
+	r, err := kernel.RunWithMemory(prog, mem)
+	if err != nil {
+		t.Fatalf("kernel: %v", err)
+	}
+	return r
+}
+
 // Diff returns a readable difference between the kernel's outcome and an
 // engine's ("" when they agree); nil and empty slices are equal.
 func Diff(kernelOut, engineOut Outcome) string {

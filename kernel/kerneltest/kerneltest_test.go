@@ -124,3 +124,13 @@ func (f *fakeTB) Skipf(format string, args ...any) {
 	f.skipped, f.msg = true, fmt.Sprintf(format, args...)
 	runtime.Goexit()
 }
+
+func TestRunMemory(t *testing.T) {
+	// r0 = *(u32 *)(r1 + 0) + r2
+	prog := asm.Prog(asm.BPF_LDX_MEM(asm.BPF_W, asm.BPF_REG_0, asm.BPF_REG_1, 0),
+		asm.BPF_ALU64_REG(asm.BPF_ADD, asm.BPF_REG_0, asm.BPF_REG_2), asm.BPF_EXIT_INSN())
+	r := RunMemory(t, prog, []byte{1, 0, 0, 0, 9})
+	if !r.Accepted || r.R0 != 6 {
+		t.Errorf("accepted=%v r0=%d (%s), want r0 = 6", r.Accepted, r.R0, r.ErrorLine)
+	}
+}
