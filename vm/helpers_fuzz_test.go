@@ -23,6 +23,8 @@ func FuzzPacketHelpers(f *testing.F) {
 		asm.BPF_FUNC_skb_change_proto, asm.BPF_FUNC_map_lookup_elem, asm.BPF_FUNC_map_update_elem,
 		asm.BPF_FUNC_map_delete_elem, asm.BPF_FUNC_map_push_elem, asm.BPF_FUNC_map_pop_elem,
 		asm.BPF_FUNC_ringbuf_output, asm.BPF_FUNC_perf_event_output,
+		asm.BPF_FUNC_skb_load_bytes_relative, asm.BPF_FUNC_skb_pull_data, asm.BPF_FUNC_xdp_get_buff_len,
+		asm.BPF_FUNC_xdp_load_bytes, asm.BPF_FUNC_xdp_store_bytes,
 	}
 	specs := []*asm.MapSpec{
 		{Type: asm.BPF_MAP_TYPE_HASH, KeySize: 4, ValueSize: 8, MaxEntries: 4},
