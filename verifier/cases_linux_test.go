@@ -1,6 +1,7 @@
 package verifier_test
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -8,7 +9,24 @@ import (
 	"github.com/bpflab/bpflab/internal/testcase"
 	"github.com/bpflab/bpflab/kernel"
 	"github.com/bpflab/bpflab/kernel/kerneltest"
+	"github.com/bpflab/bpflab/verifier"
 )
+
+// lddwAddr matches the map address the kernel prints for an lddw of a map.
+var lddwAddr = regexp.MustCompile(`^(\d+: \(18\) r\d+ = )0x[0-9a-f]+ *`)
+
+// trimStats drops the statistics line and blank lines, and hides map
+// addresses (the kernel prints the map's kernel address, bpflab 0).
+func trimStats(log []string) []string {
+	var out []string
+	for _, l := range log {
+		if strings.HasPrefix(l, "processed ") || strings.HasPrefix(l, "verification time ") || strings.HasPrefix(l, "stack depth ") || l == "" {
+			continue
+		}
+		out = append(out, lddwAddr.ReplaceAllString(l, "${1}MAP "))
+	}
+	return out
+}
 
 // TestCasesKernel loads every case file into the running kernel: the
 // verdict must be the case's, and a rejection's errstr must be a line of the
@@ -31,6 +49,14 @@ func TestCasesKernel(t *testing.T) {
 			}
 			if !want && !slices.Contains(kp.Log, c.Errstr) {
 				t.Errorf("kernel error line %q; the log has no line %q\n%s", kp.ErrorLine, c.Errstr, strings.Join(kp.Log, "\n"))
+			}
+			// The level-1 logs must match line for line, but for the
+			// statistics, which depend on pruning details.
+			res, _ := verifier.VerifySpec(spec, verifier.Options{LogLevel: 1})
+			klog := trimStats(kp.Log)
+			ulog := trimStats(res.Log)
+			if !slices.Equal(klog, ulog) {
+				t.Errorf("level-1 logs differ:\nkernel:\n%s\nbpflab:\n%s", strings.Join(klog, "\n"), strings.Join(ulog, "\n"))
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -31,6 +32,7 @@ type selftestCase struct {
 	class       string
 	processedK  int
 	processedUs int
+	logEqual    bool // rejections: the level-1 logs match line for line
 }
 
 // TestKernelSelftests runs every struct bpf_test entry of linux-source-6.12's
@@ -121,14 +123,20 @@ func TestKernelSelftests(t *testing.T) {
 			// line before the summary (at level 1 it can carry the
 			// kernel's joined-line quirk; see printInsnState).
 			if n := len(res.Log); n >= 2 {
-				c.oursLine = res.Log[n-2]
+				c.oursLine = errorLineOf(res.Log[:n-1])
 			}
+		}
+		if !kres.Accepted && res != nil {
+			c.logEqual = slices.Equal(trimStats(kres.Log), trimStats(res.Log))
 		}
 		c.class = classify(c)
 		cases = append(cases, c)
 	}
-	var agree, rejects, msgEq int
+	var agree, rejects, msgEq, logEq int
 	for _, c := range cases {
+		if c.logEqual {
+			logEq++
+		}
 		if c.kernelOK == c.oursOK {
 			agree++
 		}
@@ -146,8 +154,8 @@ func TestKernelSelftests(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no selftest entry could be run")
 	}
-	summary := fmt.Sprintf("entries run %d; verdict agreement %d/%d (%.1f%%); kernel rejections %d, same error line %d (%.1f%%)",
-		n, agree, n, pct(agree, n), rejects, msgEq, pct(msgEq, rejects))
+	summary := fmt.Sprintf("entries run %d; verdict agreement %d/%d (%.1f%%); kernel rejections %d, same error line %d (%.1f%%), whole level-1 log equal %d (%.1f%%)",
+		n, agree, n, pct(agree, n), rejects, msgEq, pct(msgEq, rejects), logEq, pct(logEq, rejects))
 	t.Log(summary)
 	t.Logf("not run: %v", skipped)
 	if *updateDoc {
@@ -238,13 +246,26 @@ var knownReasons = map[string]string{
 // detected" the kernel prints the two states, which are not the error.
 func kernelErrorLine(r kernel.Result) string {
 	if strings.HasPrefix(r.ErrorLine, "old state:") {
-		for i, l := range r.Log {
-			if strings.HasPrefix(l, "cur state:") && i > 0 {
-				return r.Log[i-1]
+		return errorLineOf(r.Log)
+	}
+	return r.ErrorLine
+}
+
+// errorLineOf is the last line of a log without its summary, or the line
+// before "cur state:" when the log ends with the two loop states.
+func errorLineOf(log []string) string {
+	log = trimStats(log)
+	if len(log) == 0 {
+		return ""
+	}
+	if strings.HasPrefix(log[len(log)-1], "old state:") {
+		for i := len(log) - 1; i > 0; i-- {
+			if strings.HasPrefix(log[i], "cur state:") {
+				return log[i-1]
 			}
 		}
 	}
-	return r.ErrorLine
+	return log[len(log)-1]
 }
 
 func verdictText(ok bool, line string) string {

@@ -48,7 +48,10 @@ func (v *verifier) isStateVisited(insn int) (bool, *Error) {
 		}
 		if sl.branches > 0 {
 			if v.statesMaybeLooping(sl.st, v.st) && v.statesEqual(sl.st, v.st, true) {
-				return false, v.reject(syscall.EINVAL, "infinite loop detected at insn %d", insn)
+				e := v.reject(syscall.EINVAL, "infinite loop detected at insn %d", insn)
+				v.logf("cur state:%s", v.frameString(v.st.cur(), true))
+				v.logf("old state:%s", v.frameString(sl.st.cur(), true))
+				return false, e
 			}
 			// Inside a loop, save states less often: iterations differ.
 			if v.jmpsProcessed-v.prevJmpsProcessed < 20 && v.processed-v.prevInsnProcessed < 100 {
