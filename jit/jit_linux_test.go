@@ -3,6 +3,8 @@
 package jit_test
 
 import (
+	"fmt"
+	"runtime"
 	"testing"
 
 	. "github.com/bpflab/bpflab/asm"
@@ -158,5 +160,57 @@ func TestLdPacket(t *testing.T) {
 				t.Errorf("jit differs from vm (-vm +jit):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestConcurrentRuns runs one Code from several goroutines, each with its
+// own Env, while the garbage collector runs, and checks every result
+// against the interpreter's.
+func TestConcurrentRuns(t *testing.T) {
+	prog := Prog(
+		BPF_MOV64_IMM(BPF_REG_0, 0), BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_LDX_MEM(BPF_B, BPF_REG_3, BPF_REG_1, 0),
+		BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_3),
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 1),
+		BPF_EMIT_CALL(0), // uBPF's gather helper: r0 from r1–r5
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, 1),
+		BPF_JMP_IMM(BPF_JLT, BPF_REG_2, 1000, -6),
+		BPF_EXIT_INSN())
+	p, err := vm.Prepare(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := jit.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer code.Close()
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			for i := range 50 {
+				mem := []byte{byte(g), byte(i), 3, 4}
+				want, got := runPlainBoth(t, prog, mem, 0)
+				if diff := cmp.Diff(want, got); diff != "" {
+					errs <- fmt.Errorf("goroutine %d run %d: (-vm +jit):\n%s", g, i, diff)
+					return
+				}
+				env := vm.NewPlainEnv(mem)
+				env.Helpers = vm.UBPFHelpers()
+				if _, err := code.Run(env); err != nil {
+					errs <- err
+					return
+				}
+				if i%10 == 0 {
+					runtime.GC()
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
