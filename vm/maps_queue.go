@@ -105,10 +105,12 @@ func (r *ringBuf) Update(key, value []byte, flags uint64) error { return syscall
 func (r *ringBuf) Delete(key []byte) error { return syscall.EOPNOTSUPP }
 
 // Output models bpf_ringbuf_output's reservation: EAGAIN when the record
-// does not fit.
+// does not fit. The producer may not get a whole buffer ahead of the
+// consumer, so the records can fill at most size-1 bytes (checked against
+// 6.18: a record that would fill the buffer exactly fails).
 func (r *ringBuf) Output(_ uint64, data []byte) error {
 	n := 8 + round8(len(data))
-	if r.used+n > int(r.spec.MaxEntries) {
+	if r.used+n >= int(r.spec.MaxEntries) {
 		return syscall.EAGAIN
 	}
 	r.used += n

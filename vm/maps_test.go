@@ -59,7 +59,7 @@ func TestMapUpdateErrors(t *testing.T) {
 		{"stack pop empty", asm.MapSpec{Type: asm.BPF_MAP_TYPE_STACK, ValueSize: 1, MaxEntries: 1}, func(m Map) error { _, err := m.(Queue).Pop(); return err }, syscall.ENOENT},
 		{"prog array flags", asm.MapSpec{Type: asm.BPF_MAP_TYPE_PROG_ARRAY, KeySize: 4, ValueSize: 4, MaxEntries: 1}, func(m Map) error { return m.Update(k(0, 0, 0, 0), k(0, 0, 0, 0), BPF_NOEXIST) }, syscall.EINVAL},
 		{"ringbuf full", asm.MapSpec{Type: asm.BPF_MAP_TYPE_RINGBUF, MaxEntries: 4096}, func(m Map) error {
-			m.(Output).Output(0, make([]byte, 4088))
+			m.(Output).Output(0, make([]byte, 4080))
 			return m.(Output).Output(0, nil)
 		}, syscall.EAGAIN},
 	}

@@ -75,6 +75,7 @@ var parityCases = []parityCase{
 	{file: "pkt_bytes.s"},
 	{file: "sock_relative.s"},
 	{file: "xdp_bytes.s"},
+	{file: "ringbuf_fill.s"},
 	{file: "sock_load.s"},
 	{file: "tc_sock.s"},
 	{file: "tc_sock.s", typ: "socket_filter"},
