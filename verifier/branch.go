@@ -482,17 +482,29 @@ func (v *verifier) checkCondJmpOp(ins asm.Insn) (int, *Error) {
 	}
 	jmp32 := ins.Class() == asm.BPF_JMP32
 	target := idx + int(ins.Off) + 1
-	switch isBranchTaken(dst, src, op, jmp32) {
-	case 1:
+	switch pred := isBranchTaken(dst, src, op, jmp32); pred {
+	case 0, 1:
+		next, other := target, idx+1
+		if pred == 0 {
+			next, other = idx+1, target
+		}
+		// Without CAP_PERFMON the CPU's speculation past a decided branch
+		// is verified too (sanitize_speculative_path): the other edge with
+		// the compared registers unknown.
+		if v.opts.Unpriv {
+			br := v.pushStack(other, idx)
+			if br == nil {
+				return 0, v.reject(syscall.E2BIG, "The sequence of %d jumps is too complex.", len(v.stack))
+			}
+			br.cur().regs[ins.Dst].markUnknown()
+			if ins.Source() == asm.BPF_X {
+				br.cur().regs[ins.Src].markUnknown()
+			}
+		}
 		if v.logLevel > 0 {
 			v.printInsnState()
 		}
-		return target, nil
-	case 0:
-		if v.logLevel > 0 {
-			v.printInsnState()
-		}
-		return idx + 1, nil
+		return next, nil
 	}
 	other := v.pushStack(target, idx)
 	if other == nil {

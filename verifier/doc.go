@@ -29,12 +29,18 @@
 //     liveness or precision (every scalar counts as precise), the
 //     1,000,000 processed-instruction limit.
 //
+// Options.Unpriv models an unprivileged loader: no pointer leaks, no
+// uninitialised stack reads, no loops or bpf-to-bpf calls, and the
+// speculative paths past decided branches are verified too.
+//
 // Known gaps: BTF (kfuncs, kptrs, spin locks, timers, global functions,
-// dynptrs, iterators, callbacks such as bpf_loop), program types other
-// than socket_filter, sched_cls, sched_act, xdp and cgroup_skb, the
-// unprivileged mode beyond pointer leaks and uninitialised stack,
-// speculative-execution sanitation, and precise state statistics (our
-// pruning differs, so "processed N insns" is close but not equal).
+// dynptrs, iterators, callbacks such as bpf_loop, ringbuf helpers),
+// program types other than socket_filter, sched_cls, sched_act, xdp and
+// cgroup_skb, the unprivileged helper restrictions and ALU sanitation
+// (pointer arithmetic masking), precision tracking and stack liveness (we
+// compare every scalar exactly, ignore dead registers, and ignore the
+// stack only in programs that never read memory), so "processed N insns"
+// and the state statistics are close to the kernel's but not equal.
 //
 // docs/verifier-selftests.md lists how the model agrees with the kernel on
 // the kernel's own verifier test tables.
