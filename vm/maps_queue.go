@@ -89,8 +89,23 @@ func (q *queueMap) Entries() []asm.MapEntry {
 // taking an 8-byte header and its data rounded up to 8) is full.
 type ringBuf struct {
 	spec    *asm.MapSpec
-	used    int
+	used    int // producer position: bytes reserved so far
 	records []Record
+	pending map[uint64][]byte // reserved, not yet submitted or discarded
+}
+
+// reserve models __bpf_ringbuf_reserve: room for a record of size bytes,
+// or false when it does not fit.
+func (r *ringBuf) reserve(size uint64) bool {
+	if size > 1<<32/4-1 { // RINGBUF_MAX_RECORD_SZ
+		return false
+	}
+	n := 8 + round8(int(size))
+	if r.used+n >= int(r.spec.MaxEntries) {
+		return false
+	}
+	r.used += n
+	return true
 }
 
 func (r *ringBuf) Spec() *asm.MapSpec { return r.spec }
@@ -109,11 +124,9 @@ func (r *ringBuf) Delete(key []byte) error { return syscall.EOPNOTSUPP }
 // consumer, so the records can fill at most size-1 bytes (checked against
 // 6.18: a record that would fill the buffer exactly fails).
 func (r *ringBuf) Output(_ uint64, data []byte) error {
-	n := 8 + round8(len(data))
-	if r.used+n >= int(r.spec.MaxEntries) {
+	if !r.reserve(uint64(len(data))) {
 		return syscall.EAGAIN
 	}
-	r.used += n
 	r.records = append(r.records, Record{Data: append([]byte(nil), data...)})
 	return nil
 }

@@ -76,6 +76,7 @@ var parityCases = []parityCase{
 	{file: "sock_relative.s"},
 	{file: "xdp_bytes.s"},
 	{file: "ringbuf_fill.s"},
+	{file: "ringbuf_reserve.s"},
 	{file: "sock_load.s"},
 	{file: "tc_sock.s"},
 	{file: "tc_sock.s", typ: "socket_filter"},

@@ -257,6 +257,10 @@ func printRunResult(w io.Writer, t *ctx.ProgType, res *runResult, timing bool) {
 	}
 	for _, mr := range res.Records {
 		for _, rec := range mr.Records {
+			if len(rec.Data) > 32 {
+				fmt.Fprintf(w, "  output %s[%d]: %x… (%d bytes)\n", mr.Map, rec.Index, rec.Data[:32], len(rec.Data))
+				continue
+			}
 			fmt.Fprintf(w, "  output %s[%d]: %x\n", mr.Map, rec.Index, rec.Data)
 		}
 	}
