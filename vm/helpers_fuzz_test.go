@@ -25,6 +25,7 @@ func FuzzPacketHelpers(f *testing.F) {
 		asm.BPF_FUNC_ringbuf_output, asm.BPF_FUNC_perf_event_output,
 		asm.BPF_FUNC_skb_load_bytes_relative, asm.BPF_FUNC_skb_pull_data, asm.BPF_FUNC_xdp_get_buff_len,
 		asm.BPF_FUNC_xdp_load_bytes, asm.BPF_FUNC_xdp_store_bytes,
+		asm.BPF_FUNC_ringbuf_reserve, asm.BPF_FUNC_ringbuf_submit, asm.BPF_FUNC_ringbuf_query,
 	}
 	specs := []*asm.MapSpec{
 		{Type: asm.BPF_MAP_TYPE_HASH, KeySize: 4, ValueSize: 8, MaxEntries: 4},
