@@ -164,9 +164,11 @@ func (g *VerifierGen) block(depth int) asm.Program {
 	if depth > 2 {
 		return g.scalarOps(asm.BPF_REG_9)
 	}
-	switch g.pick(15) {
+	switch g.pick(17) {
 	case 13:
 		return g.rangeAccess()
+	case 15, 16:
+		return g.diamond()
 	case 0, 1:
 		return g.pktConst(depth)
 	case 2:
@@ -856,5 +858,142 @@ func (g *VerifierGen) rangeOp() asm.Insn {
 			return asm.BPF_ALU64_IMM_OFF([]asm.ALUOp{asm.BPF_DIV, asm.BPF_MOD}[g.pick(2)], r5, k|1, 1)
 		}
 		return asm.BPF_ALU32_IMM_OFF([]asm.ALUOp{asm.BPF_DIV, asm.BPF_MOD}[g.pick(2)], r5, k|1, 1)
+	}
+}
+
+// filler emits a few instructions with branches in them, so that the
+// verifier has states to compare (and perhaps prune) at their targets.
+func (g *VerifierGen) filler() asm.Program {
+	var p asm.Program
+	for range g.pick(3) {
+		switch g.pick(3) {
+		case 0:
+			p = append(p, asm.BPF_JMP_IMM(jmpOps[g.pick(len(jmpOps))], asm.BPF_REG_9, g.konst(), 1), asm.BPF_MOV64_IMM(asm.BPF_REG_1, g.konst()))
+		case 1:
+			p = append(p, asm.BPF_JMP_A(0))
+		default:
+			p = append(p, asm.BPF_MOV64_IMM(asm.BPF_REG_3, g.konst()))
+		}
+	}
+	return p
+}
+
+// diamond makes two paths that differ in what they prove and join before
+// a use that is safe on one path only (in sloppy programs) or on both:
+// the join is where state pruning must not treat the second path as
+// covered by the first. Variants: a scalar offset into a map value, the
+// checked packet range, a spilled slot holding a pointer or a number, and
+// a null check done on one path only.
+func (g *VerifierGen) diamond() asm.Program {
+	cond := asm.BPF_JMP_IMM(jmpOps[g.pick(len(jmpOps))], asm.BPF_REG_9, g.konst(), 0)
+	if g.chance(2) {
+		// A random condition, so both paths run.
+		cond = asm.BPF_JMP_IMM(asm.BPF_JSET, asm.BPF_REG_9, 1<<g.pick(4), 0)
+	}
+	variant := g.pick(5)
+	if !g.pkt && variant == 1 {
+		variant = 0
+	}
+	switch variant {
+	case 0:
+		// r5 = A or B, then value[r5].
+		a, b := int32(g.pick(48)), int32(g.pick(48))
+		if g.oops(2) {
+			b = 48 + int32(g.pick(16))
+		}
+		p := g.lookup(vgArray)
+		body := asm.Program{asm.BPF_MOV64_IMM(asm.BPF_REG_5, a)}
+		if g.chance(3) {
+			body = append(body, g.filler()...)
+		}
+		body = append(body, guard(cond, asm.Program{asm.BPF_MOV64_IMM(asm.BPF_REG_5, b)})...)
+		body = append(body, g.filler()...)
+		body = append(body, asm.BPF_ALU64_REG(asm.BPF_ADD, asm.BPF_REG_0, asm.BPF_REG_5), g.access(asm.BPF_REG_0, 0, asm.BPF_B))
+		return append(p, guard(asm.BPF_JMP_IMM(asm.BPF_JEQ, asm.BPF_REG_0, 0, 0), body)...)
+	case 1:
+		// One path checks n bytes, the other m; the join reads below n.
+		n, m := 2+g.pick(40), 1+g.pick(40)
+		off := g.pick(n)
+		if !g.sloppy {
+			off = g.pick(min(n, m))
+		}
+		use := asm.Program{asm.BPF_LDX_MEM(asm.BPF_B, asm.BPF_REG_0, asm.BPF_REG_7, int16(off))}
+		use = append(g.filler(), use...)
+		pathN := asm.Program{asm.BPF_MOV64_REG(asm.BPF_REG_4, asm.BPF_REG_7), asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_4, int32(n)),
+			asm.BPF_JMP_REG(asm.BPF_JGT, asm.BPF_REG_4, asm.BPF_REG_8, 0)}
+		pathM := asm.Program{asm.BPF_MOV64_REG(asm.BPF_REG_4, asm.BPF_REG_7), asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_4, int32(m)),
+			asm.BPF_JMP_REG(asm.BPF_JGT, asm.BPF_REG_4, asm.BPF_REG_8, 0)}
+		// Layout: cond → M-path; N-path; ja use; M-path; use; end.
+		// Each check jumps to the end on failure.
+		nLen, mLen := len(pathN)+1, len(pathM)
+		pathN[2].Off = int16(1 + mLen + len(use))
+		pathM[2].Off = int16(len(use))
+		p := asm.Program{cond}
+		p[0].Off = int16(nLen)
+		p = append(p, pathN...)
+		p = append(p, asm.BPF_JMP_A(int16(mLen)))
+		p = append(p, pathM...)
+		return append(p, use...)
+	case 2:
+		// The slot holds the context on one path and a number on the
+		// other; the join fills it and reads through it.
+		slot := int16(-160)
+		p := asm.Program{asm.BPF_STX_MEM(asm.BPF_DW, asm.BPF_REG_10, asm.BPF_REG_6, slot)}
+		other := asm.Program{asm.BPF_STX_MEM(asm.BPF_DW, asm.BPF_REG_10, asm.BPF_REG_6, slot)}
+		if g.oops(2) {
+			other = asm.Program{asm.BPF_ST_MEM(asm.BPF_DW, asm.BPF_REG_10, slot, g.konst())}
+			if g.chance(2) {
+				// A byte written over the spilled pointer.
+				other = asm.Program{asm.BPF_ST_MEM(asm.BPF_B, asm.BPF_REG_10, slot+int16(g.pick(8)), g.konst())}
+			}
+		}
+		p = append(p, guard(cond, other)...)
+		p = append(p, g.filler()...)
+		return append(p, asm.BPF_LDX_MEM(asm.BPF_DW, asm.BPF_REG_1, asm.BPF_REG_10, slot), g.ctxRead(asm.BPF_REG_1, asm.BPF_REG_0))
+	case 4:
+		// The offset goes through a subprogram, so that its precision
+		// must be tracked back across the call.
+		a, b := int32(g.pick(40)), int32(g.pick(40))
+		if g.oops(2) {
+			b = 48 + int32(g.pick(16))
+		}
+		add := int32(g.pick(8))
+		id := int32(len(g.subs))
+		g.subs = append(g.subs, asm.Program{asm.BPF_MOV64_REG(asm.BPF_REG_0, asm.BPF_REG_1), asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_0, add), asm.BPF_EXIT_INSN()})
+		slot := int16(-136)
+		p := g.lookup(vgArray)
+		body := asm.Program{asm.BPF_STX_MEM(asm.BPF_DW, asm.BPF_REG_10, asm.BPF_REG_0, slot), asm.BPF_MOV64_IMM(asm.BPF_REG_1, a)}
+		body = append(body, guard(cond, asm.Program{asm.BPF_MOV64_IMM(asm.BPF_REG_1, b)})...)
+		body = append(body, g.filler()...)
+		body = append(body, asm.BPF_CALL_REL(id), asm.BPF_MOV64_REG(asm.BPF_REG_5, asm.BPF_REG_0),
+			asm.BPF_LDX_MEM(asm.BPF_DW, asm.BPF_REG_0, asm.BPF_REG_10, slot),
+			asm.BPF_ALU64_REG(asm.BPF_ADD, asm.BPF_REG_0, asm.BPF_REG_5), g.access(asm.BPF_REG_0, 0, asm.BPF_B))
+		return append(p, guard(asm.BPF_JMP_IMM(asm.BPF_JEQ, asm.BPF_REG_0, 0, 0), body)...)
+	default:
+		// The null check happens on one path only (sloppy), on a copy, or
+		// on both.
+		p := g.lookup(vgHash)
+		p = append(p, asm.BPF_MOV64_REG(asm.BPF_REG_3, asm.BPF_REG_0))
+		check := asm.BPF_JMP_IMM(asm.BPF_JEQ, asm.BPF_REG_3, 0, 0)
+		if g.chance(2) {
+			check.Dst = asm.BPF_REG_0
+		}
+		use := asm.Program{g.access([]asm.Reg{asm.BPF_REG_0, asm.BPF_REG_3}[g.pick(2)], g.pick(16), asm.BPF_W)}
+		// Layout: cond → other; check → end; ja use; other: [check → end]; use.
+		var other asm.Program
+		if !g.oops(2) {
+			other = asm.Program{check}
+		}
+		first := asm.Program{check, asm.BPF_JMP_A(int16(len(other)))}
+		first[0].Off = int16(1 + len(other) + len(use))
+		if len(other) > 0 {
+			other[0].Off = int16(len(use))
+		}
+		c := cond
+		c.Off = int16(len(first))
+		p = append(p, c)
+		p = append(p, first...)
+		p = append(p, other...)
+		return append(p, use...)
 	}
 }
