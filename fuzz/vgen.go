@@ -251,6 +251,11 @@ func (g *VerifierGen) pktConst(depth int) asm.Program {
 		off = n - sz + 1 // one byte too far
 	case g.oops(5):
 		bad = true
+	case g.oops(8):
+		off = -1 - g.pick(4) // before data (into the headroom or metadata)
+	}
+	if g.typ == "xdp" && g.chance(5) {
+		return g.metaAccess(n, off, s)
 	}
 	body := asm.Program{g.access(asm.BPF_REG_7, off, s)}
 	if g.chance(3) {
@@ -996,4 +1001,20 @@ func (g *VerifierGen) diamond() asm.Program {
 		p = append(p, other...)
 		return append(p, use...)
 	}
+}
+
+// metaAccess checks n bytes of XDP metadata against data and accesses
+// them at off.
+func (g *VerifierGen) metaAccess(n, off int, s asm.Size) asm.Program {
+	body := asm.Program{g.access(asm.BPF_REG_2, off, s)}
+	p := asm.Program{
+		asm.BPF_LDX_MEM(asm.BPF_W, asm.BPF_REG_2, asm.BPF_REG_6, int16(g.field("data_meta").Off)),
+		asm.BPF_MOV64_REG(asm.BPF_REG_4, asm.BPF_REG_2),
+		asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_4, int32(n)),
+	}
+	end := asm.BPF_REG_7
+	if g.oops(3) {
+		end = asm.BPF_REG_8 // data_end is no bound for metadata
+	}
+	return append(p, guard(asm.BPF_JMP_REG(asm.BPF_JGT, asm.BPF_REG_4, end, 0), body)...)
 }
