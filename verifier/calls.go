@@ -55,6 +55,7 @@ func (v *verifier) checkFuncCall(ins asm.Insn) (int, bool, *Error) {
 		v.logf("%s", v.frameString(caller, true))
 		v.logf("callee:")
 		v.logf("%s", v.frameString(callee, true))
+		v.allScratched = true
 	}
 	return v.subprogs[sp].start, false, nil
 }
@@ -151,5 +152,6 @@ func (v *verifier) checkLdAbs(ins asm.Insn) *Error {
 		regs[r] = regState{typ: NotInit}
 	}
 	regs[asm.BPF_REG_0].markUnknown()
+	v.scratchRegs |= uint16(callerSaved)
 	return nil
 }

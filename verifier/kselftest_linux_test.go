@@ -127,13 +127,37 @@ func TestKernelSelftests(t *testing.T) {
 			}
 		}
 		if !kres.Accepted && res != nil {
-			c.logEqual = slices.Equal(trimStats(kres.Log), trimStats(res.Log))
+			kl, ul := trimStats(kres.Log), trimStats(res.Log)
+			c.logEqual = slices.Equal(kl, ul)
+			if !c.logEqual && os.Getenv("BPFLAB_LOGDIFF") != "" {
+				for i := 0; i < len(kl) || i < len(ul); i++ {
+					var a, b string
+					if i < len(kl) {
+						a = kl[i]
+					}
+					if i < len(ul) {
+						b = ul[i]
+					}
+					if a != b {
+						t.Logf("logdiff %s line %d:\n  K %s\n  U %s", tc.Name(), i, a, b)
+						break
+					}
+				}
+			}
 		}
 		c.class = classify(c)
 		cases = append(cases, c)
 	}
-	var agree, rejects, msgEq, logEq int
+	var agree, rejects, msgEq, logEq, accepted, sameProcessed int
+	var ratio float64
 	for _, c := range cases {
+		if c.kernelOK && c.oursOK && c.processedK > 0 {
+			accepted++
+			if c.processedK == c.processedUs {
+				sameProcessed++
+			}
+			ratio += float64(c.processedUs) / float64(c.processedK)
+		}
 		if c.logEqual {
 			logEq++
 		}
@@ -156,6 +180,10 @@ func TestKernelSelftests(t *testing.T) {
 	}
 	summary := fmt.Sprintf("entries run %d; verdict agreement %d/%d (%.1f%%); kernel rejections %d, same error line %d (%.1f%%), whole level-1 log equal %d (%.1f%%)",
 		n, agree, n, pct(agree, n), rejects, msgEq, pct(msgEq, rejects), logEq, pct(logEq, rejects))
+	if accepted > 0 {
+		summary += fmt.Sprintf("; accepted by both %d, same processed-insn count %d (%.1f%%), mean ratio ours/kernel %.2f",
+			accepted, sameProcessed, pct(sameProcessed, accepted), ratio/float64(accepted))
+	}
 	t.Log(summary)
 	t.Logf("not run: %v", skipped)
 	if *updateDoc {

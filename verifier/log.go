@@ -195,8 +195,9 @@ func (v *verifier) printInsnState() {
 	if v.lastInsnLine >= 0 && v.lastInsnLine == len(v.log)-1 {
 		line := v.log[v.lastInsnLine]
 		pos := len(line) + 1
-		// The kernel pads with "%*c" (at least the one character).
-		width := max((max(pos, 8)+39)/40*40-pos-1, 1)
+		// vlog_alignment: to column 40, then in steps of 8; the kernel
+		// pads with "%*c", at least one character.
+		width := max((max(pos+4, 40)+7)/8*8-pos-1, 1)
 		v.log[v.lastInsnLine] = line + strings.Repeat(" ", width) + ";" + st
 	} else {
 		v.logf("%d:%s", v.insnIdx, st)

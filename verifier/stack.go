@@ -150,11 +150,12 @@ func (v *verifier) saveRegisterState(sl *stackSlot, reg *regState, size int) {
 	}
 }
 
-// scrubSpecialSlot is scrub_special_slot: a plain write destroys a spill.
+// scrubSpecialSlot is scrub_special_slot: a plain write destroys a spill;
+// its initialised bytes become STACK_MISC (scrub_spilled_slot).
 func scrubSpecialSlot(sl *stackSlot) {
 	if sl.isSpill() {
 		for i := range sl.kind {
-			if sl.kind[i] != stackZero {
+			if sl.kind[i] != stackInvalid {
 				sl.kind[i] = stackMisc
 			}
 		}
