@@ -106,7 +106,7 @@ func (p *Program) Slow(env *Env, pc int, regs *[16]uint64, tailCalls *int) (outc
 						return SlowNext, 0, nil
 					}
 				}
-				return SlowNext, 0, env.Mem.AccessFault(pc, m.acc.op, m.acc.addr, m.acc.size)
+				return SlowNext, 0, env.Mem.memFault(pc, in, &m.r)
 			}
 			return SlowNext, 0, nil
 		}
@@ -131,30 +131,36 @@ func (p *Program) MemFault(env *Env, pc int, regs *[16]uint64) (handled bool, er
 			return true, nil
 		}
 	}
+	return false, env.Mem.memFault(pc, in, regs)
+}
+
+// memFault is the fault of the load or store at pc, which failed its check
+// with registers r (a failed access changes no register).
+func (m *Memory) memFault(pc int, in *insn, r *[16]uint64) *RuntimeError {
 	var op string
 	var addr uint64
 	var size int
 	switch {
 	case in.op >= opLdxB && in.op <= opLdxDW:
-		op, addr, size = "load", regs[in.src&15], 1<<(in.op-opLdxB)
+		op, addr, size = "load", r[in.src&15], 1<<(in.op-opLdxB)
 	case in.op >= opLdxsB && in.op <= opLdxsW:
-		op, addr, size = "load", regs[in.src&15], 1<<(in.op-opLdxsB)
+		op, addr, size = "load", r[in.src&15], 1<<(in.op-opLdxsB)
 	case in.op >= opStB && in.op <= opStDW:
-		op, addr, size = "store", regs[in.dst&15], 1<<(in.op-opStB)
+		op, addr, size = "store", r[in.dst&15], 1<<(in.op-opStB)
 	case in.op >= opStxB && in.op <= opStxDW:
-		op, addr, size = "store", regs[in.dst&15], 1<<(in.op-opStxB)
+		op, addr, size = "store", r[in.dst&15], 1<<(in.op-opStxB)
 	case in.op == opAtomic32:
-		op, addr, size = "atomic", regs[in.dst&15], 4
+		op, addr, size = "atomic", r[in.dst&15], 4
 	case in.op == opAtomic64:
-		op, addr, size = "atomic", regs[in.dst&15], 8
+		op, addr, size = "atomic", r[in.dst&15], 8
 	case in.op >= opLoadAcqB && in.op <= opLoadAcqDW:
-		op, addr, size = "load", regs[in.src&15], 1<<(in.op-opLoadAcqB)
+		op, addr, size = "load", r[in.src&15], 1<<(in.op-opLoadAcqB)
 	case in.op >= opStoreRelB && in.op <= opStoreRelDW:
-		op, addr, size = "store", regs[in.dst&15], 1<<(in.op-opStoreRelB)
+		op, addr, size = "store", r[in.dst&15], 1<<(in.op-opStoreRelB)
 	default:
-		return false, &RuntimeError{PC: pc, Fault: FaultBadOpcode, Detail: fmt.Sprintf("BUG: op %d is not a memory access", in.op)}
+		return &RuntimeError{PC: pc, Fault: FaultBadOpcode, Detail: fmt.Sprintf("BUG: op %d is not a memory access", in.op)}
 	}
-	return false, env.Mem.AccessFault(pc, op, addr+uint64(int64(in.off)), size)
+	return m.AccessFault(pc, op, addr+uint64(int64(in.off)), size)
 }
 
 // slowMachine returns the environment's machine (the one Run reuses) set

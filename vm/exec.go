@@ -18,9 +18,9 @@ const (
 // or when a taken jump finds the step count at limit. It makes no calls on its
 // common paths, so the compiler keeps pc and the code slice in registers.
 //
-// Steps are not counted one by one: a straight-line run from start to pc
-// executed pc-start instructions, so the count is updated only where
-// control leaves the run (jumps, returns).
+// Steps are not counted one by one: within a straight-line run the count
+// is base+pc, so base changes only where control leaves the run (jumps,
+// returns) and no instruction pays for counting.
 //
 // To single-step (Env.Trace), the caller passes code cut just after pc and
 // limit = steps+1: the next instruction falls off the end of the slice or
@@ -28,14 +28,10 @@ const (
 func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 	r := &m.r
 	regions := m.env.Mem.regions // helpers, which can grow the table, run outside exec
-	start := pc
-	steps := m.steps // kept in a register; written back on return
-	var accErr string
-	var accAddr uint64
-	var accSize int
+	base := m.steps - pc         // the step count is base+pc; written back on return
 	for {
 		if uint(pc) >= uint(len(code)) {
-			m.steps = steps + pc - start
+			m.steps = base + pc
 			return pc, stopEnd
 		}
 		in := &code[pc]
@@ -374,154 +370,126 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 
 		// Loads: dst = *(size *)(src + off)
 		case opLdxB:
-			a := r[src] + uint64(in.off)
-			p, ok := ptr(regions, a, 1, false)
-			if !ok {
-				accErr, accAddr, accSize = "load", a, 1
+			p := ptr(regions, r[src]+uint64(in.off), 1, false)
+			if p == nil {
 				goto fault
 			}
 			r[dst] = uint64(*(*uint8)(p))
 		case opLdxH:
-			a := r[src] + uint64(in.off)
-			p, ok := ptr(regions, a, 2, false)
-			if !ok {
-				accErr, accAddr, accSize = "load", a, 2
+			p := ptr(regions, r[src]+uint64(in.off), 2, false)
+			if p == nil {
 				goto fault
 			}
 			r[dst] = uint64(le16(p))
 		case opLdxW:
-			a := r[src] + uint64(in.off)
-			p, ok := ptr(regions, a, 4, false)
-			if !ok {
-				accErr, accAddr, accSize = "load", a, 4
+			p := ptr(regions, r[src]+uint64(in.off), 4, false)
+			if p == nil {
 				goto fault
 			}
 			r[dst] = uint64(le32(p))
 		case opLdxDW:
-			a := r[src] + uint64(in.off)
-			p, ok := ptr(regions, a, 8, false)
-			if !ok {
-				accErr, accAddr, accSize = "load", a, 8
+			p := ptr(regions, r[src]+uint64(in.off), 8, false)
+			if p == nil {
 				goto fault
 			}
 			r[dst] = le64(p)
 		case opLdxsB:
-			a := r[src] + uint64(in.off)
-			p, ok := ptr(regions, a, 1, false)
-			if !ok {
-				accErr, accAddr, accSize = "load", a, 1
+			p := ptr(regions, r[src]+uint64(in.off), 1, false)
+			if p == nil {
 				goto fault
 			}
 			r[dst] = uint64(int8(*(*uint8)(p)))
 		case opLdxsH:
-			a := r[src] + uint64(in.off)
-			p, ok := ptr(regions, a, 2, false)
-			if !ok {
-				accErr, accAddr, accSize = "load", a, 2
+			p := ptr(regions, r[src]+uint64(in.off), 2, false)
+			if p == nil {
 				goto fault
 			}
 			r[dst] = uint64(int16(le16(p)))
 		case opLdxsW:
-			a := r[src] + uint64(in.off)
-			p, ok := ptr(regions, a, 4, false)
-			if !ok {
-				accErr, accAddr, accSize = "load", a, 4
+			p := ptr(regions, r[src]+uint64(in.off), 4, false)
+			if p == nil {
 				goto fault
 			}
 			r[dst] = uint64(int32(le32(p)))
 
 		// Stores: *(size *)(dst + off) = imm or src
 		case opStB:
-			a := r[dst] + uint64(in.off)
-			p, ok := ptr(regions, a, 1, true)
-			if !ok {
-				accErr, accAddr, accSize = "store", a, 1
+			p := ptr(regions, r[dst]+uint64(in.off), 1, true)
+			if p == nil {
 				goto fault
 			}
 			*(*uint8)(p) = uint8(uint64(in.imm))
 		case opStxB:
-			a := r[dst] + uint64(in.off)
-			p, ok := ptr(regions, a, 1, true)
-			if !ok {
-				accErr, accAddr, accSize = "store", a, 1
+			p := ptr(regions, r[dst]+uint64(in.off), 1, true)
+			if p == nil {
 				goto fault
 			}
 			*(*uint8)(p) = uint8(r[src])
 		case opStH:
-			a := r[dst] + uint64(in.off)
-			p, ok := ptr(regions, a, 2, true)
-			if !ok {
-				accErr, accAddr, accSize = "store", a, 2
+			p := ptr(regions, r[dst]+uint64(in.off), 2, true)
+			if p == nil {
 				goto fault
 			}
 			putLE16(p, uint64(in.imm))
 		case opStxH:
-			a := r[dst] + uint64(in.off)
-			p, ok := ptr(regions, a, 2, true)
-			if !ok {
-				accErr, accAddr, accSize = "store", a, 2
+			p := ptr(regions, r[dst]+uint64(in.off), 2, true)
+			if p == nil {
 				goto fault
 			}
 			putLE16(p, r[src])
 		case opStW:
-			a := r[dst] + uint64(in.off)
-			p, ok := ptr(regions, a, 4, true)
-			if !ok {
-				accErr, accAddr, accSize = "store", a, 4
+			p := ptr(regions, r[dst]+uint64(in.off), 4, true)
+			if p == nil {
 				goto fault
 			}
 			putLE32(p, uint64(in.imm))
 		case opStxW:
-			a := r[dst] + uint64(in.off)
-			p, ok := ptr(regions, a, 4, true)
-			if !ok {
-				accErr, accAddr, accSize = "store", a, 4
+			p := ptr(regions, r[dst]+uint64(in.off), 4, true)
+			if p == nil {
 				goto fault
 			}
 			putLE32(p, r[src])
 		case opStDW:
-			a := r[dst] + uint64(in.off)
-			p, ok := ptr(regions, a, 8, true)
-			if !ok {
-				accErr, accAddr, accSize = "store", a, 8
+			p := ptr(regions, r[dst]+uint64(in.off), 8, true)
+			if p == nil {
 				goto fault
 			}
 			putLE64(p, uint64(in.imm))
 		case opStxDW:
-			a := r[dst] + uint64(in.off)
-			p, ok := ptr(regions, a, 8, true)
-			if !ok {
-				accErr, accAddr, accSize = "store", a, 8
+			p := ptr(regions, r[dst]+uint64(in.off), 8, true)
+			if p == nil {
 				goto fault
 			}
 			putLE64(p, r[src])
 
 		case opLddw:
 			r[dst] = uint64(in.imm)
-			pc++    // skip the second slot,
-			start++ // which is not an instruction of its own
+			pc++   // skip the second slot,
+			base-- // which is not an instruction of its own
 		default:
-			m.steps = steps + pc - start
+			m.steps = base + pc
 			return pc, stopOther
 		}
 		continue
 
 	jump:
-		steps += pc - start
-		pc = int(in.off)
-		start = pc
-		if steps >= limit {
-			m.steps = steps
-			return pc, stopLimit
+		{
+			steps := base + pc
+			pc = int(in.off)
+			base = steps - pc
+			if steps >= limit {
+				m.steps = steps
+				return pc, stopLimit
+			}
 		}
 		continue
 
 	fault:
 		// No calls here: exec must make none, or the compiler would keep
-		// its loop state in memory. loop builds the error (or serves a
-		// context access, ctxaccess.go).
-		m.steps = steps + pc - start
-		m.acc = access{op: accErr, addr: accAddr, size: accSize}
+		// its loop state in memory. The access left the registers as they
+		// were, so loop can rebuild it from the instruction (memAccess)
+		// to build the error or serve a context access (ctxaccess.go).
+		m.steps = base + pc
 		return pc, stopFault
 	}
 }

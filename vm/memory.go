@@ -268,19 +268,20 @@ func at(regions []Region, addr, size uint64, write bool) []byte {
 	return r.Data[off:]
 }
 
-// ptr is at for the interpreter: the address of the first byte, and
-// whether the access is allowed.
-func ptr(regions []Region, addr, size uint64, write bool) (unsafe.Pointer, bool) {
+// ptr is at for the interpreter: the address of the first byte, or nil
+// when the access is not allowed. An allowed access has at least one byte,
+// so its pointer is never nil, and the interpreter tests one value only.
+func ptr(regions []Region, addr, size uint64, write bool) unsafe.Pointer {
 	idx := addr >> 32
 	if idx >= uint64(len(regions)) {
-		return nil, false
+		return nil
 	}
 	r := &regions[idx]
 	off := addr & 0xffffffff
 	if off+size > uint64(len(r.Data)) || (write && r.Flags&RegionWritable == 0) {
-		return nil, false
+		return nil
 	}
-	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.Data)), off), true
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.Data)), off)
 }
 
 // le16 and the functions below read and write little-endian numbers at a

@@ -18,15 +18,7 @@ type machine struct {
 	loops     int // may_goto counter of the current frame
 	depth     int // current frame, 0 for the main program
 	tailCalls int
-	acc       access // the failed access of a stopFault
 	frames    [MaxCallFrames]frame
-}
-
-// access describes a load or store that failed its check in exec.
-type access struct {
-	op   string // "load" or "store"
-	addr uint64
-	size int
 }
 
 // Run executes the program in env until it exits or faults. env is reset
@@ -88,7 +80,7 @@ func (m *machine) loop(code []insn, budget int) *RuntimeError {
 					continue
 				}
 			}
-			return env.Mem.AccessFault(pc-1, m.acc.op, m.acc.addr, m.acc.size)
+			return env.Mem.memFault(pc-1, &code[pc-1], &m.r)
 		case stopLimit:
 			if m.steps > budget {
 				return BudgetFault(pc, budget)
