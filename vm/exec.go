@@ -370,96 +370,111 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 
 		// Loads: dst = *(size *)(src + off)
 		case opLdxB:
-			p := ptr(regions, r[src]+uint64(in.off), 1, false)
-			if p == nil {
+			a := r[src] + uint64(in.off)
+			if !canLoad(regions, a, 1) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			r[dst] = uint64(*(*uint8)(p))
 		case opLdxH:
-			p := ptr(regions, r[src]+uint64(in.off), 2, false)
-			if p == nil {
+			a := r[src] + uint64(in.off)
+			if !canLoad(regions, a, 2) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			r[dst] = uint64(le16(p))
 		case opLdxW:
-			p := ptr(regions, r[src]+uint64(in.off), 4, false)
-			if p == nil {
+			a := r[src] + uint64(in.off)
+			if !canLoad(regions, a, 4) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			r[dst] = uint64(le32(p))
 		case opLdxDW:
-			p := ptr(regions, r[src]+uint64(in.off), 8, false)
-			if p == nil {
+			a := r[src] + uint64(in.off)
+			if !canLoad(regions, a, 8) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			r[dst] = le64(p)
 		case opLdxsB:
-			p := ptr(regions, r[src]+uint64(in.off), 1, false)
-			if p == nil {
+			a := r[src] + uint64(in.off)
+			if !canLoad(regions, a, 1) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			r[dst] = uint64(int8(*(*uint8)(p)))
 		case opLdxsH:
-			p := ptr(regions, r[src]+uint64(in.off), 2, false)
-			if p == nil {
+			a := r[src] + uint64(in.off)
+			if !canLoad(regions, a, 2) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			r[dst] = uint64(int16(le16(p)))
 		case opLdxsW:
-			p := ptr(regions, r[src]+uint64(in.off), 4, false)
-			if p == nil {
+			a := r[src] + uint64(in.off)
+			if !canLoad(regions, a, 4) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			r[dst] = uint64(int32(le32(p)))
 
 		// Stores: *(size *)(dst + off) = imm or src
 		case opStB:
-			p := ptr(regions, r[dst]+uint64(in.off), 1, true)
-			if p == nil {
+			a := r[dst] + uint64(in.off)
+			if !canStore(regions, a, 1) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			*(*uint8)(p) = uint8(uint64(in.imm))
 		case opStxB:
-			p := ptr(regions, r[dst]+uint64(in.off), 1, true)
-			if p == nil {
+			a := r[dst] + uint64(in.off)
+			if !canStore(regions, a, 1) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			*(*uint8)(p) = uint8(r[src])
 		case opStH:
-			p := ptr(regions, r[dst]+uint64(in.off), 2, true)
-			if p == nil {
+			a := r[dst] + uint64(in.off)
+			if !canStore(regions, a, 2) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			putLE16(p, uint64(in.imm))
 		case opStxH:
-			p := ptr(regions, r[dst]+uint64(in.off), 2, true)
-			if p == nil {
+			a := r[dst] + uint64(in.off)
+			if !canStore(regions, a, 2) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			putLE16(p, r[src])
 		case opStW:
-			p := ptr(regions, r[dst]+uint64(in.off), 4, true)
-			if p == nil {
+			a := r[dst] + uint64(in.off)
+			if !canStore(regions, a, 4) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			putLE32(p, uint64(in.imm))
 		case opStxW:
-			p := ptr(regions, r[dst]+uint64(in.off), 4, true)
-			if p == nil {
+			a := r[dst] + uint64(in.off)
+			if !canStore(regions, a, 4) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			putLE32(p, r[src])
 		case opStDW:
-			p := ptr(regions, r[dst]+uint64(in.off), 8, true)
-			if p == nil {
+			a := r[dst] + uint64(in.off)
+			if !canStore(regions, a, 8) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			putLE64(p, uint64(in.imm))
 		case opStxDW:
-			p := ptr(regions, r[dst]+uint64(in.off), 8, true)
-			if p == nil {
+			a := r[dst] + uint64(in.off)
+			if !canStore(regions, a, 8) {
 				goto fault
 			}
+			p := bytesAt(regions, a)
 			putLE64(p, r[src])
 
 		case opLddw:

@@ -268,20 +268,24 @@ func at(regions []Region, addr, size uint64, write bool) []byte {
 	return r.Data[off:]
 }
 
-// ptr is at for the interpreter: the address of the first byte, or nil
-// when the access is not allowed. An allowed access has at least one byte,
-// so its pointer is never nil, and the interpreter tests one value only.
-func ptr(regions []Region, addr, size uint64, write bool) unsafe.Pointer {
+// canLoad and canStore are the interpreter's checks: they report whether
+// size bytes at addr may be read (written). They are single conditions, so
+// the interpreter branches straight to its fault path on failure.
+func canLoad(regions []Region, addr, size uint64) bool {
 	idx := addr >> 32
-	if idx >= uint64(len(regions)) {
-		return nil
-	}
-	r := &regions[idx]
-	off := addr & 0xffffffff
-	if off+size > uint64(len(r.Data)) || (write && r.Flags&RegionWritable == 0) {
-		return nil
-	}
-	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.Data)), off)
+	return idx < uint64(len(regions)) && addr&0xffffffff+size <= uint64(len(regions[idx].Data))
+}
+
+func canStore(regions []Region, addr, size uint64) bool {
+	idx := addr >> 32
+	return idx < uint64(len(regions)) && addr&0xffffffff+size <= uint64(len(regions[idx].Data)) &&
+		regions[idx].Flags&RegionWritable != 0
+}
+
+// bytesAt is the address of the byte at addr, which canLoad or canStore has
+// checked.
+func bytesAt(regions []Region, addr uint64) unsafe.Pointer {
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(regions[addr>>32].Data)), addr&0xffffffff)
 }
 
 // le16 and the functions below read and write little-endian numbers at a
