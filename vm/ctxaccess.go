@@ -44,7 +44,7 @@ func (m *machine) ctxAccess(in *insn, r *[16]uint64) (handled bool, err *Runtime
 		return false, nil
 	}
 	addr := base + uint64(int64(in.off))
-	reg, _ := env.Mem.Region(addr)
+	reg := env.Mem.region(addr)
 	if reg == nil || addr>>32 == 0 || reg.Kind != RegionCtx || len(reg.Data) != 0 {
 		return false, nil
 	}

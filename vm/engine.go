@@ -74,7 +74,7 @@ func (env *Env) LoadPacket(pc int, off int32, size int) (v uint64, ok bool, err 
 	if env.Packet == 0 {
 		return 0, false, &RuntimeError{PC: pc, Fault: FaultBadOpcode, Detail: "legacy packet load in a program without a packet"}
 	}
-	reg, _ := env.Mem.Region(env.Packet)
+	reg := env.Mem.region(env.Packet)
 	start := uint64(uint32(env.Packet)) + uint64(int64(off))
 	if reg == nil || off < 0 || start+uint64(size) > uint64(len(reg.Data)) {
 		return 0, false, nil

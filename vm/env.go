@@ -96,11 +96,14 @@ type Env struct {
 	// xorshift generator is used, so runs are repeatable.
 	Rand func() uint32
 
-	m       *machine // reused by Run
-	stacks  uint32   // region of frame 0's stack; frame k uses stacks+k
-	mapsIdx uint32   // region of map handles: Addr(mapsIdx, i) is Maps[i]
-	clock   uint64
-	rng     uint32
+	m *machine // reused by Run
+	// stackClean says frame 0's stack holds only zeros: Run cleared it and
+	// then ran a program that cannot write memory (Program.pure).
+	stackClean bool
+	stacks     uint32 // region of frame 0's stack; frame k uses stacks+k
+	mapsIdx    uint32 // region of map handles: Addr(mapsIdx, i) is Maps[i]
+	clock      uint64
+	rng        uint32
 }
 
 // NewEnv returns an environment with an empty region table besides the
@@ -201,9 +204,23 @@ func (env *Env) TailCall(count *int, mapAddr, index uint64) (int, bool) {
 // previous run's helpers and clears frame 0's stack, so runs are
 // repeatable. Engines call it at the start of every run.
 func (env *Env) ResetTemp() {
-	env.setup()
+	env.startRun(false)
+}
+
+// startRun is ResetTemp for a run of a program that may (pure false) or
+// cannot (pure true) write memory. Clearing the stack is most of a short
+// run's fixed cost, so it is skipped when the stack is known to be clean
+// still: the previous run cleared it, could not write it, and no region
+// bytes were handed out since (Memory.exposed).
+func (env *Env) startRun(pure bool) {
+	if env.stacks == 0 {
+		env.setup()
+	}
 	env.Mem.ResetTemp()
-	clear(env.Mem.regions[env.stacks].Data)
+	if !env.stackClean || env.Mem.exposed {
+		clear(env.Mem.regions[env.stacks].Data)
+	}
+	env.stackClean, env.Mem.exposed = pure, false
 }
 
 // Result is the outcome of a run that reached exit.

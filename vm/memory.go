@@ -96,6 +96,10 @@ type Memory struct {
 	names   []string
 	static  int // regions [0, static) survive ResetTemp
 	temp    map[tempKey]uint32
+	// exposed is set when region bytes are handed out (Slice, Region,
+	// Table, SetData): code outside the interpreter's checked stores may
+	// then have written them. Env.startRun reads and resets it.
+	exposed bool
 }
 
 type tempKey struct {
@@ -172,7 +176,10 @@ func (m *Memory) ResetTemp() {
 }
 
 // Table returns the region table itself (not a copy), for the JIT.
-func (m *Memory) Table() []Region { return m.regions }
+func (m *Memory) Table() []Region {
+	m.exposed = true
+	return m.regions
+}
 
 // Len returns the number of regions, NULL included.
 func (m *Memory) Len() int { return len(m.regions) }
@@ -180,18 +187,29 @@ func (m *Memory) Len() int { return len(m.regions) }
 // Region returns the region an address points into (nil for an index past
 // the table) and the region's name.
 func (m *Memory) Region(addr uint64) (*Region, string) {
-	idx := addr >> 32
-	if idx >= uint64(len(m.regions)) {
+	m.exposed = true
+	r := m.region(addr)
+	if r == nil {
 		return nil, ""
 	}
-	return &m.regions[idx], m.names[idx]
+	return r, m.names[addr>>32]
+}
+
+// region is Region for package vm's own reads: it hands out nothing.
+func (m *Memory) region(addr uint64) *Region {
+	idx := addr >> 32
+	if idx >= uint64(len(m.regions)) {
+		return nil
+	}
+	return &m.regions[idx]
 }
 
 // SetData replaces the bytes of the region addr points into (for helpers
 // that grow or shrink the packet). The region keeps its index, kind and
 // flags.
 func (m *Memory) SetData(addr uint64, data []byte) {
-	if r, _ := m.Region(addr); r != nil && addr>>32 != 0 {
+	m.exposed = true
+	if r := m.region(addr); r != nil && addr>>32 != 0 {
 		r.Data = data
 	}
 }
@@ -203,6 +221,7 @@ func (m *Memory) Slice(addr uint64, n int, write bool) ([]byte, error) {
 	if n < 0 {
 		return nil, fault(FaultHelper, "negative size %d", n)
 	}
+	m.exposed = true // even a read-only slice can be written through
 	idx := addr >> 32
 	off := uint64(uint32(addr))
 	if idx < uint64(len(m.regions)) {

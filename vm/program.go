@@ -11,6 +11,7 @@ import (
 type Program struct {
 	src  asm.Program
 	code []insn
+	pure bool // no stores, atomics or helper calls: the run writes no memory
 }
 
 // insn is one pre-decoded slot: the operation is resolved to one dense
@@ -229,7 +230,24 @@ func Prepare(p asm.Program) (*Program, error) {
 			pc++ // code[pc] stays opInvalid
 		}
 	}
-	return &Program{src: p, code: code}, nil
+	return &Program{src: p, code: code, pure: pure(code)}, nil
+}
+
+// pure reports whether code cannot write memory: it has no stores, no
+// atomics and no helper calls (a helper may write through its arguments).
+// bpf-to-bpf calls are allowed: a callee's stack is cleared when it is
+// entered, and the caller's is written only by stores.
+func pure(code []insn) bool {
+	for _, in := range code {
+		switch {
+		case in.op >= opStB && in.op <= opStxDW,
+			in.op == opAtomic32, in.op == opAtomic64,
+			in.op >= opStoreRelB && in.op <= opStoreRelDW,
+			in.op == opCall, in.op == opCallx:
+			return false
+		}
+	}
+	return true
 }
 
 // writesFP reports whether in writes r10, which the kernel refuses

@@ -26,7 +26,7 @@ type machine struct {
 // fault the error is a *RuntimeError and Result still reports the steps.
 // Runs of one Env must not overlap (a helper must not Run in its own env).
 func (p *Program) Run(env *Env) (Result, error) {
-	env.ResetTemp()
+	env.startRun(p.pure)
 	// The machine is kept in env between runs: zeroing its call frames
 	// every time would cost more than a short program's whole run.
 	m := env.m

@@ -487,3 +487,42 @@ func TestBudgetSteps(t *testing.T) {
 		t.Errorf("steps = %d, want 101", res.Steps)
 	}
 }
+
+// TestStackZeroedEachRun checks that every run starts with a zeroed stack,
+// whatever ran or wrote before it: Run skips the clearing when the stack is
+// known to be clean, and each way of writing it must undo that.
+func TestStackZeroedEachRun(t *testing.T) {
+	writer := vm.MustPrepare(Prog(BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 0x1234), BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()))
+	reader := vm.MustPrepare(Prog(BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8), BPF_EXIT_INSN()))
+	env := vm.NewPlainEnv(nil)
+	slot := env.StackTop(0) - 8
+	poke := func(b []byte) { binary.LittleEndian.PutUint64(b, 0xff) }
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"nothing", func() {}},
+		{"storing program", func() { writer.Run(env) }},
+		{"pure program", func() { reader.Run(env) }},
+		{"Slice for writing", func() {
+			b, _ := env.Mem.Slice(slot, 8, true)
+			poke(b)
+		}},
+		{"Slice for reading", func() {
+			b, _ := env.Mem.Slice(slot, 8, false)
+			poke(b)
+		}},
+		{"Region", func() {
+			r, _ := env.Mem.Region(slot)
+			poke(r.Data[vm.StackSize-8:])
+		}},
+		{"Table", func() { poke(env.Mem.Table()[slot>>32].Data[vm.StackSize-8:]) }},
+	}
+	for _, s := range steps {
+		s.do()
+		res, err := reader.Run(env)
+		if err != nil || res.R0 != 0 {
+			t.Errorf("after %s: stack slot = %#x, %v; want 0", s.name, res.R0, err)
+		}
+	}
+}
