@@ -47,6 +47,15 @@
 // for the span it covers (when the span fails, each access is checked on
 // its own, out of line, so the fault is the vm's).
 //
+// Cost model: straight-line and looping code runs near the kernel's JIT
+// (bench/*.data). Every exit to Go costs tens of nanoseconds more than the
+// interpreter pays for the same work, and the contexts of packet programs
+// are served by vm's CtxHandler in Go, so each context load or store exits:
+// short packet programs dominated by context accesses and helper calls can
+// run slower than in the interpreter. Compiling context accesses needs the
+// program type at compile time (the kernel's convert_ctx_access); that is
+// not done yet.
+//
 // Step budget: the same count as the vm. Instructions are counted per
 // straight-line segment when it ends (lddw counts one), and the budget is
 // checked exactly where the vm checks it: at taken jumps, after calls,
