@@ -262,6 +262,7 @@ type callArgMeta struct {
 	releaseReg int
 	memSize    int
 	pktAccess  bool
+	constKey   int64 // the map key when known (get_constant_map_key), else -1
 }
 
 // checkHelperCall is check_helper_call (v6.12) for the modelled helpers.
@@ -280,7 +281,7 @@ func (v *verifier) checkHelperCall(ins asm.Insn) *Error {
 	if !v.gpl && fn.gplOnly {
 		return v.reject(syscall.EINVAL, "cannot call GPL-restricted function from non-GPL compatible program")
 	}
-	meta := callArgMeta{pktAccess: fn.pktAccess}
+	meta := callArgMeta{pktAccess: fn.pktAccess, constKey: -1}
 	for i := 0; i < 5; i++ {
 		if e := v.checkFuncArg(i, fn, &meta); e != nil {
 			return e
@@ -321,6 +322,13 @@ func (v *verifier) checkHelperCall(ins asm.Insn) *Error {
 		r0.mapIdx = meta.mapIdx
 		if fn.ret == retPtrToMapValueOrNull {
 			r0.maybeNull = true
+			// 6.18 knows that an array lookup with a constant key in range
+			// cannot fail.
+			m := v.opts.Maps[meta.mapIdx]
+			if asm.Func(id) == asm.BPF_FUNC_map_lookup_elem && canElideValueNullness(m.Type) &&
+				meta.constKey >= 0 && meta.constKey < int64(m.MaxEntries) {
+				r0.maybeNull = false
+			}
 		}
 	case retPtrToSocketOrNull, retPtrToSockCommonOrNull, retPtrToTCPSockOrNull:
 		*r0 = regState{}
@@ -414,7 +422,13 @@ func (v *verifier) checkFuncArg(i int, fn *funcProto, meta *callArgMeta) *Error 
 		if !meta.haveMap {
 			return v.reject(syscall.EACCES, "invalid map_ptr to access map->key")
 		}
-		return v.checkHelperMemAccess(regno, int(v.opts.Maps[meta.mapIdx].KeySize), false, false, false)
+		m := v.opts.Maps[meta.mapIdx]
+		if e := v.checkHelperMemAccess(regno, int(m.KeySize), false, false, false); e != nil {
+			return e
+		}
+		if canElideValueNullness(m.Type) {
+			meta.constKey = v.constantMapKey(reg, int(m.KeySize))
+		}
 	case argPtrToMapValue:
 		if at&argMaybeNull != 0 && reg.isNull() {
 			return nil
@@ -429,6 +443,47 @@ func (v *verifier) checkFuncArg(i int, fn *funcProto, meta *callArgMeta) *Error 
 		return v.checkMemSizeReg(reg, regno, base == argConstSizeOrZero, fn.args[i-1], meta)
 	}
 	return nil
+}
+
+// canElideValueNullness is can_elide_value_nullness (v6.18): maps whose
+// lookups with an in-range key always succeed.
+func canElideValueNullness(t asm.MapType) bool {
+	return t == asm.BPF_MAP_TYPE_ARRAY || t == asm.BPF_MAP_TYPE_PERCPU_ARRAY
+}
+
+// constantMapKey is get_constant_map_key (v6.18): the key a stack pointer
+// points to when it is known, from STACK_ZERO bytes or a constant scalar
+// spilled with exactly the key's size; -1 otherwise.
+func (v *verifier) constantMapKey(key *regState, keySize int) int64 {
+	if !v.bpfCapable || key.typ != PtrToStack || !key.varOff.IsConst() {
+		return -1
+	}
+	stackOff := int(key.off) + int(int64(key.varOff.Value))
+	slot := -stackOff - 1
+	spi, off := slot/8, slot%8
+	f := v.stackFrame(key)
+	if slot < 0 || spi >= len(f.stack) {
+		return -1
+	}
+	sl := &f.stack[spi]
+	zero := 0
+	for i := off; i >= 0 && sl.kind[i] == stackZero; i-- {
+		zero++
+	}
+	if zero >= keySize {
+		return 0
+	}
+	if !sl.isSpilledScalar() {
+		return -1
+	}
+	spill := 0
+	for i := off; i >= 0 && sl.kind[i] == stackSpill; i-- {
+		spill++
+	}
+	if spill != keySize || !sl.spilled.varOff.IsConst() {
+		return -1
+	}
+	return int64(sl.spilled.varOff.Value)
 }
 
 // checkRegType is check_reg_type: the register's type must be one the

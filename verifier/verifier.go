@@ -254,7 +254,14 @@ func (v *verifier) run() *Error {
 	if e := v.doCheckMain(); e != nil {
 		return e
 	}
-	return v.checkMaxStackDepth()
+	// 6.18 checks the call chains' stack before simulating, so its log
+	// holds only this message.
+	n := len(v.log)
+	e := v.checkMaxStackDepth()
+	if e != nil && v.logLevel > 0 {
+		v.log = append(v.log[:0], v.log[n:]...)
+	}
+	return e
 }
 
 // initState builds the entry state (init_func_state): R1 the context, R10
