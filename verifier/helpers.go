@@ -25,6 +25,7 @@ const (
 	argPtrToBTFIDSockCommon
 	argPtrToSocket
 	argConstAllocSizeOrZero
+	argPtrToRingbufMem
 	argBaseMask argType = 0xff
 )
 
@@ -47,6 +48,7 @@ const (
 	retPtrToSocketOrNull
 	retPtrToSockCommonOrNull
 	retPtrToTCPSockOrNull
+	retPtrToRingbufMemOrNull
 )
 
 // funcProto is struct bpf_func_proto for the modelled helpers.
@@ -125,6 +127,12 @@ var protos = map[asm.Func]*funcProto{
 	asm.BPF_FUNC_tcp_sock:          {ret: retPtrToTCPSockOrNull, args: [5]argType{argPtrToSockCommon}},
 	asm.BPF_FUNC_get_listener_sock: {ret: retPtrToSocketOrNull, args: [5]argType{argPtrToSockCommon}},
 	asm.BPF_FUNC_get_local_storage: {ret: retPtrToMapValue, args: [5]argType{argConstMapPtr, argAnything}},
+	asm.BPF_FUNC_ringbuf_output: {args: [5]argType{argConstMapPtr, argPtrToMem | argRdonly, argConstSizeOrZero, argAnything}},
+	asm.BPF_FUNC_ringbuf_reserve: {ret: retPtrToRingbufMemOrNull, acquire: true,
+		args: [5]argType{argConstMapPtr, argConstAllocSizeOrZero, argAnything}},
+	asm.BPF_FUNC_ringbuf_submit:  {ret: retVoid, args: [5]argType{argPtrToRingbufMem | argRelease, argAnything}},
+	asm.BPF_FUNC_ringbuf_discard: {ret: retVoid, args: [5]argType{argPtrToRingbufMem | argRelease, argAnything}},
+	asm.BPF_FUNC_ringbuf_query:   {args: [5]argType{argConstMapPtr, argAnything}},
 }
 
 // Helper sets per program type (bpf_base_func_proto, bpf_sk_base_func_proto,
@@ -330,6 +338,13 @@ func (v *verifier) checkHelperCall(ins asm.Insn) *Error {
 				r0.maybeNull = false
 			}
 		}
+	case retPtrToRingbufMemOrNull:
+		*r0 = regState{}
+		r0.markKnownZero()
+		r0.typ = PtrToMem
+		r0.ringbuf = true
+		r0.maybeNull = true
+		r0.memSize = meta.memSize
 	case retPtrToSocketOrNull, retPtrToSockCommonOrNull, retPtrToTCPSockOrNull:
 		*r0 = regState{}
 		r0.markKnownZero()
@@ -373,6 +388,7 @@ var compatible = map[argType][]string{
 	argPtrToSockCommon:      {"sock_common", "sock", "tcp_sock", "xdp_sock"},
 	argPtrToBTFIDSockCommon: {"sock_common", "sock", "tcp_sock", "xdp_sock", "ptr_", "trusted_ptr_"},
 	argPtrToSocket:          {"sock"},
+	argPtrToRingbufMem:      {"ringbuf_mem"},
 }
 
 // checkFuncArg is check_func_arg (v6.12) for argument i (register i+1).
@@ -441,6 +457,11 @@ func (v *verifier) checkFuncArg(i int, fn *funcProto, meta *callArgMeta) *Error 
 		meta.rawMode = at&argUninit != 0
 	case argConstSize, argConstSizeOrZero:
 		return v.checkMemSizeReg(reg, regno, base == argConstSizeOrZero, fn.args[i-1], meta)
+	case argConstAllocSizeOrZero:
+		if !reg.varOff.IsConst() {
+			return v.reject(syscall.EACCES, "R%d is not a known constant'", regno)
+		}
+		meta.memSize = int(reg.varOff.Value)
 	}
 	return nil
 }
@@ -517,12 +538,12 @@ func (v *verifier) checkRegType(regno asm.Reg, at argType) *Error {
 // checkFuncArgRegOff is check_func_arg_reg_off: the context and sockets
 // must be passed unmodified; memory may carry a fixed offset.
 func (v *verifier) checkFuncArgRegOff(reg *regState, regno asm.Reg, at argType) *Error {
+	if at&argRelease != 0 && (reg.off != 0 || !reg.varOff.EqualsConst(0)) {
+		return v.reject(syscall.EINVAL, "R%d must have zero offset when passed to release func or trusted arg to kfunc", regno)
+	}
 	switch reg.typ {
 	case PtrToStack, PtrToPacket, PtrToPacketMeta, PtrToMapKey, PtrToMapValue, PtrToMem:
 		return nil
-	}
-	if at&argRelease != 0 && (reg.off != 0 || !reg.varOff.EqualsConst(0)) {
-		return v.reject(syscall.EINVAL, "R%d must have zero offset when passed to release func or trusted arg to kfunc", regno)
 	}
 	if reg.isPointer() {
 		return v.checkPtrOffReg(reg, regno)

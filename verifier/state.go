@@ -47,6 +47,7 @@ type regState struct {
 	typ       regType
 	maybeNull bool // PTR_MAYBE_NULL
 	rdonly    bool // MEM_RDONLY
+	ringbuf   bool // MEM_RINGBUF
 
 	off    int32 // fixed offset of a pointer
 	varOff tnum.Tnum
@@ -74,6 +75,9 @@ func (r *regState) typeStr() string {
 	s := r.typ.String()
 	if r.rdonly {
 		s = "rdonly_" + s
+	}
+	if r.ringbuf {
+		s = "ringbuf_" + s
 	}
 	if r.maybeNull {
 		s += "_or_null"
