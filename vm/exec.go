@@ -27,6 +27,9 @@ const (
 // its jump hits the limit.
 func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 	r := &m.r
+	// The limit is read from memory at taken jumps only, which leaves a
+	// register free for the whole loop.
+	m.limit = limit
 	regions := m.env.Mem.regions // helpers, which can grow the table, run outside exec
 	base := m.steps - pc         // the step count is base+pc; written back on return
 	for {
@@ -492,7 +495,7 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 			steps := base + pc
 			pc = int(in.off)
 			base = steps - pc
-			if steps >= limit {
+			if steps >= m.limit {
 				m.steps = steps
 				return pc, stopLimit
 			}

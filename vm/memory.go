@@ -292,19 +292,19 @@ func at(regions []Region, addr, size uint64, write bool) []byte {
 // the interpreter branches straight to its fault path on failure.
 func canLoad(regions []Region, addr, size uint64) bool {
 	idx := addr >> 32
-	return idx < uint64(len(regions)) && addr&0xffffffff+size <= uint64(len(regions[idx].Data))
+	return idx < uint64(len(regions)) && uint64(uint32(addr))+size <= uint64(len(regions[idx].Data))
 }
 
 func canStore(regions []Region, addr, size uint64) bool {
 	idx := addr >> 32
-	return idx < uint64(len(regions)) && addr&0xffffffff+size <= uint64(len(regions[idx].Data)) &&
+	return idx < uint64(len(regions)) && uint64(uint32(addr))+size <= uint64(len(regions[idx].Data)) &&
 		regions[idx].Flags&RegionWritable != 0
 }
 
 // bytesAt is the address of the byte at addr, which canLoad or canStore has
 // checked.
 func bytesAt(regions []Region, addr uint64) unsafe.Pointer {
-	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(regions[addr>>32].Data)), addr&0xffffffff)
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(regions[addr>>32].Data)), uint32(addr))
 }
 
 // le16 and the functions below read and write little-endian numbers at a

@@ -15,6 +15,7 @@ type machine struct {
 	r         [16]uint64 // r0–r10; indexing with x&15 needs no bounds check
 	env       *Env
 	steps     int
+	limit     int // exec's step limit
 	loops     int // may_goto counter of the current frame
 	depth     int // current frame, 0 for the main program
 	tailCalls int
