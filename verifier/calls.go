@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"math"
 	"syscall"
 
 	"github.com/bpflab/bpflab/asm"
@@ -60,13 +61,81 @@ func (v *verifier) checkFuncCall(ins asm.Insn) (int, bool, *Error) {
 	return v.subprogs[sp].start, false, nil
 }
 
+// pushCallbackCall is push_callback_call for bpf_loop (v6.12): the callback
+// is verified on a queued path that enters it with R1 the (unknown)
+// iteration number and R2 the callback context; its exit returns to the
+// bpf_loop call, which may call it again, until pruning at that call ends
+// the iterations. The current path continues as if the loop ran no more.
+func (v *verifier) pushCallbackCall() *Error {
+	idx := v.insnIdx
+	caller := v.st.cur()
+	fn := caller.regs[asm.BPF_REG_2]
+	if fn.typ != PtrToFunc || fn.subprog < 0 {
+		return v.reject(syscall.EFAULT, "verifier bug: callback without a function")
+	}
+	if len(v.st.frames) >= maxCallFrames {
+		return v.reject(syscall.E2BIG, "the call stack of %d frames is too deep", len(v.st.frames)+1)
+	}
+	br := v.pushStack(v.subprogs[fn.subprog].start, idx)
+	if br == nil {
+		return v.reject(syscall.E2BIG, "The sequence of %d jumps is too complex.", len(v.stack))
+	}
+	bc := br.cur()
+	callee := &funcState{frameno: len(br.frames), callsite: idx, subprog: fn.subprog, inCallback: true}
+	for i := range callee.regs {
+		callee.regs[i] = regState{typ: NotInit}
+	}
+	callee.regs[asm.BPF_REG_1] = unknownScalar()
+	callee.regs[asm.BPF_REG_2] = bc.regs[asm.BPF_REG_3]
+	fp := regState{}
+	fp.markKnownZero()
+	fp.typ = PtrToStack
+	fp.frameno = callee.frameno
+	callee.regs[asm.BPF_REG_10] = fp
+	// The caller keeps its registers: when the callback returns, the
+	// bpf_loop call is checked again with the same arguments.
+	br.frames = append(br.frames, callee)
+	return nil
+}
+
 // prepareFuncExit is prepare_func_exit (v6.12): R0 goes back to the caller,
-// which resumes after the call.
+// which resumes after the call; a callback returns to its bpf_loop call.
 func (v *verifier) prepareFuncExit() (int, *Error) {
 	callee := v.st.cur()
 	r0 := callee.regs[asm.BPF_REG_0]
 	if r0.typ == PtrToStack {
 		return 0, v.reject(syscall.EINVAL, "cannot return stack pointer to the caller")
+	}
+	if callee.inCallback {
+		if r0.typ != ScalarValue {
+			return 0, v.reject(syscall.EACCES, "R0 not a scalar value")
+		}
+		if r0.smin < 0 || r0.smax > 1 {
+			msg := "At callback return the register R0 has"
+			unknown := true
+			if r0.smin > math.MinInt64 {
+				msg += " smin=" + itoa64(r0.smin)
+				unknown = false
+			}
+			if r0.smax < math.MaxInt64 {
+				msg += " smax=" + itoa64(r0.smax)
+				unknown = false
+			}
+			if unknown {
+				msg += " unknown scalar value"
+			}
+			return 0, v.reject(syscall.EINVAL, "%s should have been in [0, 1]", msg)
+		}
+		v.st.frames = v.st.frames[:len(v.st.frames)-1]
+		if v.logLevel > 0 {
+			v.logf("returning from callee:")
+			v.logf("%s", v.frameString(callee, true))
+			v.logf("to caller at %d:", callee.callsite)
+			v.logf("%s", v.frameString(v.st.cur(), true))
+		}
+		// The helper call runs again: another iteration or the end.
+		v.widenLoopScalars(callee.callsite)
+		return callee.callsite, nil
 	}
 	v.st.frames = v.st.frames[:len(v.st.frames)-1]
 	caller := v.st.cur()

@@ -307,6 +307,10 @@ func (v *verifier) checkCfg() *Error {
 			if t+1 < n {
 				v.prunePoint[t+1] = true
 			}
+			if ins.Src == 0 && asm.Func(ins.Imm) == asm.BPF_FUNC_loop {
+				// Callbacks return here: the loop ends by pruning.
+				v.prunePoint[t] = true
+			}
 			if ins.Src == asm.BPF_PSEUDO_CALL {
 				v.prunePoint[t] = true
 				return push(t, t+int(ins.Imm)+1, cfgBranch)

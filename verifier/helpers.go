@@ -26,6 +26,8 @@ const (
 	argPtrToSocket
 	argConstAllocSizeOrZero
 	argPtrToRingbufMem
+	argPtrToFunc
+	argPtrToStackOrNull
 	argBaseMask argType = 0xff
 )
 
@@ -127,12 +129,13 @@ var protos = map[asm.Func]*funcProto{
 	asm.BPF_FUNC_tcp_sock:          {ret: retPtrToTCPSockOrNull, args: [5]argType{argPtrToSockCommon}},
 	asm.BPF_FUNC_get_listener_sock: {ret: retPtrToSocketOrNull, args: [5]argType{argPtrToSockCommon}},
 	asm.BPF_FUNC_get_local_storage: {ret: retPtrToMapValue, args: [5]argType{argConstMapPtr, argAnything}},
-	asm.BPF_FUNC_ringbuf_output: {args: [5]argType{argConstMapPtr, argPtrToMem | argRdonly, argConstSizeOrZero, argAnything}},
+	asm.BPF_FUNC_ringbuf_output:    {args: [5]argType{argConstMapPtr, argPtrToMem | argRdonly, argConstSizeOrZero, argAnything}},
 	asm.BPF_FUNC_ringbuf_reserve: {ret: retPtrToRingbufMemOrNull, acquire: true,
 		args: [5]argType{argConstMapPtr, argConstAllocSizeOrZero, argAnything}},
 	asm.BPF_FUNC_ringbuf_submit:  {ret: retVoid, args: [5]argType{argPtrToRingbufMem | argRelease, argAnything}},
 	asm.BPF_FUNC_ringbuf_discard: {ret: retVoid, args: [5]argType{argPtrToRingbufMem | argRelease, argAnything}},
 	asm.BPF_FUNC_ringbuf_query:   {args: [5]argType{argConstMapPtr, argAnything}},
+	asm.BPF_FUNC_loop:            {args: [5]argType{argAnything, argPtrToFunc, argPtrToStackOrNull, argAnything}},
 }
 
 // Helper sets per program type (bpf_base_func_proto, bpf_sk_base_func_proto,
@@ -311,6 +314,11 @@ func (v *verifier) checkHelperCall(ins asm.Insn) *Error {
 	if asm.Func(id) == asm.BPF_FUNC_tail_call && len(v.st.refs) > 0 {
 		return v.reject(syscall.EINVAL, "tail_call would lead to reference leak")
 	}
+	if asm.Func(id) == asm.BPF_FUNC_loop {
+		if e := v.pushCallbackCall(); e != nil {
+			return e
+		}
+	}
 	for r := asm.BPF_REG_1; r <= asm.BPF_REG_5; r++ {
 		regs[r] = regState{typ: NotInit}
 	}
@@ -389,6 +397,8 @@ var compatible = map[argType][]string{
 	argPtrToBTFIDSockCommon: {"sock_common", "sock", "tcp_sock", "xdp_sock", "ptr_", "trusted_ptr_"},
 	argPtrToSocket:          {"sock"},
 	argPtrToRingbufMem:      {"ringbuf_mem"},
+	argPtrToFunc:            {"func"},
+	argPtrToStackOrNull:     {"fp"},
 }
 
 // checkFuncArg is check_func_arg (v6.12) for argument i (register i+1).
@@ -412,6 +422,9 @@ func (v *verifier) checkFuncArg(i int, fn *funcProto, meta *callArgMeta) *Error 
 	}
 	if reg.isPkt() && !meta.pktAccess {
 		return v.reject(syscall.EACCES, "helper access to the packet is not allowed")
+	}
+	if base == argPtrToStackOrNull && reg.isNull() {
+		return nil
 	}
 	if !(reg.isNull() && at&argMaybeNull != 0) {
 		if e := v.checkRegType(regno, at); e != nil {

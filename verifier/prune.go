@@ -2,6 +2,8 @@ package verifier
 
 import (
 	"syscall"
+
+	"github.com/bpflab/bpflab/asm"
 )
 
 // explored is a state saved at a prune point (struct bpf_verifier_state_list
@@ -39,6 +41,10 @@ func (v *verifier) isStateVisited(insn int) (bool, *Error) {
 	// Like the kernel, save a new state only every few jumps and insns;
 	// every visit is still checked against the saved ones.
 	addNew := v.jmpsProcessed-v.prevJmpsProcessed >= 2 && v.processed-v.prevInsnProcessed >= 8
+	force := v.callsCallback(insn) // a forced checkpoint, as the kernel's is_force_checkpoint
+	if force {
+		addNew = true
+	}
 	keep := list[:0]
 	var pruned bool
 	for i, sl := range list {
@@ -46,7 +52,17 @@ func (v *verifier) isStateVisited(insn int) (bool, *Error) {
 			keep = append(keep, list[i:]...)
 			break
 		}
-		if sl.branches > 0 {
+		if sl.branches > 0 && v.callsCallback(insn) {
+			// A callback's iterations may stop at any time, so a state
+			// still being explored covers an equal later one
+			// (calls_callback in is_state_visited).
+			if v.statesEqual(sl.st, v.st, false) {
+				sl.hit++
+				pruned = true
+				keep = append(keep, sl)
+				continue
+			}
+		} else if sl.branches > 0 {
 			if v.statesMaybeLooping(sl.st, v.st) && v.statesEqual(sl.st, v.st, true) {
 				e := v.reject(syscall.EINVAL, "infinite loop detected at insn %d", insn)
 				v.logf("cur state:%s", v.frameString(v.st.cur(), true))
@@ -54,7 +70,7 @@ func (v *verifier) isStateVisited(insn int) (bool, *Error) {
 				return false, e
 			}
 			// Inside a loop, save states less often: iterations differ.
-			if v.jmpsProcessed-v.prevJmpsProcessed < 20 && v.processed-v.prevInsnProcessed < 100 {
+			if !force && v.jmpsProcessed-v.prevJmpsProcessed < 20 && v.processed-v.prevInsnProcessed < 100 {
 				addNew = false
 			}
 		} else if v.statesEqual(sl.st, v.st, false) {
@@ -95,6 +111,53 @@ func (v *verifier) isStateVisited(insn int) (bool, *Error) {
 		v.peakStates = v.curStates
 	}
 	return false, nil
+}
+
+// widenLoopScalars is widen_imprecise_scalars for callback iterations:
+// after a callback returns to its bpf_loop call, every scalar of the
+// callers that differs from the state at the previous visit of the call
+// becomes unknown, so that the iterations converge. (The kernel widens only
+// scalars that no branch depended on; without precision tracking we widen
+// them all, which can reject a loop the kernel accepts.)
+func (v *verifier) widenLoopScalars(callsite int) {
+	list := v.explored[callsite]
+	for i := len(list) - 1; i >= 0; i-- {
+		old := list[i].st
+		if list[i].branches == 0 || len(old.frames) != len(v.st.frames) {
+			continue
+		}
+		for fi, f := range v.st.frames {
+			of := old.frames[fi]
+			for r := range f.regs {
+				cr, or := &f.regs[r], &of.regs[r]
+				if cr.typ == ScalarValue && or.typ == ScalarValue && !regsEqualValue(cr, or) {
+					cr.markUnknown()
+				}
+			}
+			for spi := range f.stack {
+				if spi >= len(of.stack) {
+					break
+				}
+				cs, os := &f.stack[spi], &of.stack[spi]
+				if cs.isSpilledScalar() && os.isSpilledScalar() && !regsEqualValue(&cs.spilled, &os.spilled) {
+					cs.spilled.markUnknown()
+				}
+			}
+		}
+		return
+	}
+}
+
+// regsEqualValue reports whether two scalars have the same bounds.
+func regsEqualValue(a, b *regState) bool {
+	return a.varOff == b.varOff && a.umin == b.umin && a.umax == b.umax && a.smin == b.smin && a.smax == b.smax &&
+		a.u32min == b.u32min && a.u32max == b.u32max && a.s32min == b.s32min && a.s32max == b.s32max
+}
+
+// callsCallback reports whether insn calls a callback (bpf_loop).
+func (v *verifier) callsCallback(insn int) bool {
+	ins := v.prog[insn]
+	return ins.IsHelperCall() && asm.Func(ins.Imm) == asm.BPF_FUNC_loop
 }
 
 // statesMaybeLooping is states_maybe_looping: same call chain.

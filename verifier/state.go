@@ -171,8 +171,11 @@ type funcState struct {
 	regs     [11]regState
 	frameno  int
 	callsite int // insn of the call that created this frame; -1 for the main frame
-	subprog  int
-	stack    []stackSlot // stack[i] covers fp-8*(i+1) .. fp-8*i-1
+	// inCallback marks a bpf_loop callback frame: its exit returns to the
+	// calling helper, which may call it again.
+	inCallback bool
+	subprog    int
+	stack      []stackSlot // stack[i] covers fp-8*(i+1) .. fp-8*i-1
 }
 
 // reference is one acquired reference (struct bpf_reference_state).
