@@ -22,8 +22,9 @@
 //     by pointer id and forgotten after packet-changing helpers; context
 //     accesses; map values and keys;
 //   - helpers: availability per program type, argument and return types,
-//     memory and size arguments, map compatibility, socket references
-//     (acquire/release, leaks at exit), tail calls;
+//     memory and size arguments, map compatibility, socket and ringbuf
+//     references (acquire/release, leaks at exit), tail calls, bpf_loop
+//     callbacks, array lookups with constant keys (non-null, as 6.18);
 //   - bpf-to-bpf calls with frames, combined stack size, R0 return range;
 //   - bounded loops, "infinite loop detected", state pruning without
 //     liveness or precision (every scalar counts as precise), the
@@ -34,7 +35,7 @@
 // speculative paths past decided branches are verified too.
 //
 // Known gaps: BTF (kfuncs, kptrs, spin locks, timers, global functions,
-// dynptrs, iterators, callbacks such as bpf_loop, ringbuf helpers),
+// dynptrs, iterators, callbacks other than bpf_loop's),
 // program types other than socket_filter, sched_cls, sched_act, xdp and
 // cgroup_skb, the unprivileged helper restrictions and ALU sanitation
 // (pointer arithmetic masking), precision tracking and stack liveness (we
