@@ -30,7 +30,10 @@
 // vm keeps it), and bpf-to-bpf calls (native call/ret; the caller's R6–R9
 // and may_goto counter pushed on the native stack; each frame gets the vm's
 // next stack region, cleared, and R10). What exits to Go and runs there
-// through vm.Program.Slow: helper calls and callx, bpf_tail_call (the target
+// through vm.Program.Slow: helper calls and callx (the callbacks of
+// bpf_loop and bpf_for_each_map_elem run there too, in the interpreter, in
+// the frames below the JIT's current one, with their steps charged to the
+// run's budget), bpf_tail_call (the target
 // is compiled on first use and entered with the frame's native stack kept),
 // lddw map and function forms, acquire loads and release stores, and
 // LD_ABS/LD_IND whose bytes are not in the packet (in-packet loads are

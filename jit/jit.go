@@ -185,8 +185,16 @@ func (c *Code) Run(env *vm.Env) (vm.Result, error) {
 			st.resume = cur.addr(cur.low.resume[pc])
 		case exitSlow, exitSlowCheck:
 			copy(regs[:11], st.regs[:])
-			outcome, target, serr := cur.prog.Slow(env, pc, regs, &tailCalls)
+			run := vm.SlowRun{TailCalls: tailCalls, Depth: int(st.depth), Steps: budget - int(st.rem)}
+			if st.exitCode == exitSlow {
+				run.Steps += int(cur.low.within[pc])
+			}
+			before := run.Steps
+			outcome, target, serr := cur.prog.Slow(env, pc, regs, &run)
 			copy(st.regs[:], regs[:11])
+			// Callbacks of bpf_loop and bpf_for_each_map_elem ran in Go.
+			tailCalls = run.TailCalls
+			st.rem -= int64(run.Steps - before)
 			res := result()
 			if st.exitCode == exitSlow {
 				res.Steps += int(cur.low.within[pc])

@@ -18,12 +18,15 @@ func (m *machine) helperID(in *insn, pc int) (asm.Func, *RuntimeError) {
 	return asm.Func(id), nil
 }
 
-// call runs helper id for the call at pc, or the tail call. It returns
-// the code of a tail-call target (or nil), or errExitNow.
-func (m *machine) call(id asm.Func, pc int) ([]insn, *RuntimeError) {
+// call runs helper id for the call at pc of code, or the tail call. It
+// returns the code of a tail-call target (or nil), or errExitNow.
+func (m *machine) call(id asm.Func, pc int, code []insn) ([]insn, *RuntimeError) {
 	env := m.env
 	if env.IsTailCall(id) {
 		return m.tailCall(), nil
+	}
+	if env.isCallbackHelper(id) {
+		return nil, m.callbackHelper(id, pc, code)
 	}
 	r0, exit, err := env.CallHelper(id, pc, (*[5]uint64)(m.r[1:6]))
 	if err != nil {

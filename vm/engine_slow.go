@@ -33,6 +33,16 @@ func CallDepthFault(pc int) *RuntimeError {
 	return &RuntimeError{PC: pc, Fault: FaultCallDepth, Detail: fmt.Sprintf("more than %d nested calls", MaxCallFrames)}
 }
 
+// SlowRun is the state of an engine's run that Slow reads and updates.
+type SlowRun struct {
+	// TailCalls is the run's tail call counter.
+	TailCalls int
+	// Depth is the current bpf-to-bpf frame, 0 for the main program.
+	Depth int
+	// Steps are the instructions run so far, the slow one included.
+	Steps int
+}
+
 // SlowOutcome says how an engine goes on after Slow.
 type SlowOutcome uint8
 
@@ -56,11 +66,15 @@ const (
 // LD_ABS/LD_IND, lddw map and function forms, atomics and
 // acquire/release accesses, and any other instruction but jumps, calls
 // and exits that an engine prefers not to compile. regs are r0–r10 (indexes 11–15 unused);
-// tailCalls is the run's tail call counter. It does not count steps.
-func (p *Program) Slow(env *Env, pc int, regs *[16]uint64, tailCalls *int) (outcome SlowOutcome, target int, err *RuntimeError) {
+// run is the engine's run state. Slow does not count the instruction
+// itself, but helpers that call back into the program (bpf_loop,
+// bpf_for_each_map_elem) run their callbacks here, in the interpreter, in
+// frames below run.Depth: their steps are added to run.Steps, and a
+// callback can fail with the budget, call depth or any other fault.
+func (p *Program) Slow(env *Env, pc int, regs *[16]uint64, run *SlowRun) (outcome SlowOutcome, target int, err *RuntimeError) {
 	m := env.slowMachine(regs)
-	m.tailCalls = *tailCalls
-	defer func() { *regs, *tailCalls = m.r, m.tailCalls }()
+	m.tailCalls, m.depth, m.steps = run.TailCalls, run.Depth, run.Steps
+	defer func() { *regs, run.TailCalls, run.Steps = m.r, m.tailCalls, m.steps }()
 	in := &p.code[pc]
 	switch in.op {
 	case opCall, opCallx:
@@ -76,7 +90,7 @@ func (p *Program) Slow(env *Env, pc int, regs *[16]uint64, tailCalls *int) (outc
 				return SlowNext, 0, nil
 			}
 		}
-		_, err = m.call(id, pc)
+		_, err = m.call(id, pc, p.code)
 		if err == errExitNow {
 			return SlowExit, 0, nil
 		}

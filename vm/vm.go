@@ -43,7 +43,7 @@ func (p *Program) Run(env *Env) (Result, error) {
 	if budget <= 0 {
 		budget = DefaultBudget
 	}
-	if err := m.loop(p.code, budget); err != nil {
+	if err := m.loop(p.code, 0, budget, 0); err != nil && err != errExitNow {
 		return m.result(), err
 	}
 	return m.result(), nil
@@ -55,11 +55,12 @@ func (m *machine) result() Result {
 
 // loop alternates between exec, which runs the common instructions, and
 // the handling of the others: calls, exits, tail calls, may_goto, atomics,
-// legacy packet loads, lddw pseudo forms, and the trace hook.
-func (m *machine) loop(code []insn, budget int) *RuntimeError {
+// legacy packet loads, lddw pseudo forms, and the trace hook. It starts at
+// pc and returns when the function at depth base exits (nil), or with
+// errExitNow when a helper ended the whole run.
+func (m *machine) loop(code []insn, pc, budget, base int) *RuntimeError {
 	env := m.env
 	trace := env.Trace
-	pc := 0
 	for {
 		var why stop
 		if trace != nil {
@@ -99,7 +100,7 @@ func (m *machine) loop(code []insn, budget int) *RuntimeError {
 		in := &code[at]
 		switch in.op {
 		case opExit:
-			if m.depth == 0 {
+			if m.depth == base {
 				return nil
 			}
 			pc, code = m.ret()
@@ -126,10 +127,8 @@ func (m *machine) loop(code []insn, budget int) *RuntimeError {
 			if err != nil {
 				return err
 			}
-			next, err := m.call(id, at)
+			next, err := m.call(id, at, code)
 			switch {
-			case err == errExitNow:
-				return nil
 			case err != nil:
 				return err
 			case next != nil:
@@ -139,7 +138,7 @@ func (m *machine) loop(code []insn, budget int) *RuntimeError {
 			err := m.ldPacket(in, at)
 			if err == errFrameExit {
 				// The kernel's rewrite returns 0 from the current function.
-				if m.depth == 0 {
+				if m.depth == base {
 					return nil
 				}
 				pc, code = m.ret()
