@@ -7,6 +7,8 @@ import (
 
 	. "github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/internal/callbacks"
+	"github.com/bpflab/bpflab/jit"
+	"github.com/bpflab/bpflab/vm"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -58,4 +60,42 @@ func cat(ps ...Program) Program {
 		out = append(out, p...)
 	}
 	return out
+}
+
+// TestForEachMapElem runs internal/callbacks' bpf_for_each_map_elem
+// program (which vm's tests check against the kernel) on both engines.
+func TestForEachMapElem(t *testing.T) {
+	spec, wantMem, wantMap := callbacks.ForEach()
+	prog, err := vm.Prepare(spec.Insns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := jit.Compile(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer code.Close()
+	for name, run := range map[string]func(*vm.Env) (vm.Result, error){"vm": prog.Run, "jit": code.Run} {
+		m, err := vm.NewMap(spec.Maps[0], vm.MapOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range spec.Maps[0].Contents {
+			if err := m.Update(e.Key, e.Value, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env := vm.NewPlainEnv(make([]byte, len(wantMem)))
+		env.Maps = []vm.Map{m}
+		if _, err := run(env); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		mem, _ := env.Mem.Slice(env.R1, len(wantMem), false)
+		if diff := cmp.Diff(wantMem, mem); diff != "" {
+			t.Errorf("%s: memory (-want +got):\n%s", name, diff)
+		}
+		if diff := cmp.Diff(wantMap, m.(vm.Dumper).Entries()); diff != "" {
+			t.Errorf("%s: map (-want +got):\n%s", name, diff)
+		}
+	}
 }

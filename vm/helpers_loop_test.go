@@ -6,7 +6,10 @@ import (
 	"testing"
 
 	. "github.com/bpflab/bpflab/asm"
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/bpflab/bpflab/internal/callbacks"
+	"github.com/bpflab/bpflab/kernel"
 	"github.com/bpflab/bpflab/kernel/kerneltest"
 	"github.com/bpflab/bpflab/vm"
 )
@@ -86,4 +89,49 @@ func TestBpfLoopFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestForEachMapElem runs bpf_for_each_map_elem over an array in the
+// interpreter and, when it can, in the kernel: the callback reads the key,
+// doubles the value in place, sums into the context and stops after key 2.
+func TestForEachMapElem(t *testing.T) {
+	spec, wantMem, wantMap := callbacks.ForEach()
+	m, err := vm.NewMap(spec.Maps[0], vm.MapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range spec.Maps[0].Contents {
+		if err := m.Update(e.Key, e.Value, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := vm.NewPlainEnv(make([]byte, 16))
+	env.Maps = []vm.Map{m}
+	if _, err := vm.MustPrepare(spec.Insns).Run(env); err != nil {
+		t.Fatal(err)
+	}
+	mem, _ := env.Mem.Slice(env.R1, 16, false)
+	if diff := cmp.Diff(wantMem, mem); diff != "" {
+		t.Errorf("vm: memory (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantMap, m.(vm.Dumper).Entries()); diff != "" {
+		t.Errorf("vm: map (-want +got):\n%s", diff)
+	}
+
+	t.Run("kernel", func(t *testing.T) {
+		kerneltest.Require(t)
+		r, err := kernel.RunSpecWithMemory(spec, make([]byte, 16))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Accepted {
+			t.Fatalf("kernel refuses the program: %+v", r.Result)
+		}
+		if diff := cmp.Diff(wantMem, r.Mem); diff != "" {
+			t.Errorf("kernel: memory (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(wantMap, r.Maps[0]); diff != "" {
+			t.Errorf("kernel: map (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -6,6 +6,8 @@
 package callbacks
 
 import (
+	"encoding/binary"
+
 	"github.com/bpflab/bpflab/asm"
 )
 
@@ -151,3 +153,54 @@ func Cases() []Case {
 }
 
 func negErrno(e int64) uint64 { return uint64(-e) }
+
+// ForEach is a program that runs bpf_for_each_map_elem over an array map
+// of four u64 (10, 20, 30, 40): the callback reads the key, doubles the
+// value in place, adds value + 1000*key to the context and stops after key
+// 2. wantMem is the memory (context, helper result) and wantMap the map
+// after a run.
+func ForEach() (spec *asm.ProgramSpec, wantMem []byte, wantMap []asm.MapEntry) {
+	u32 := func(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+	u64 := func(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
+	spec = &asm.ProgramSpec{
+		Name: "foreach",
+		Maps: []*asm.MapSpec{{Name: "arr", Type: asm.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 8, MaxEntries: 4,
+			Contents: []asm.MapEntry{{Key: u32(0), Value: u64(10)}, {Key: u32(1), Value: u64(20)}, {Key: u32(2), Value: u64(30)}, {Key: u32(3), Value: u64(40)}}}},
+		Insns: Link(
+			asm.Prog(
+				asm.BPF_MOV64_REG(asm.BPF_REG_6, asm.BPF_REG_1),
+				asm.BPF_ST_MEM(asm.BPF_DW, asm.BPF_REG_10, -8, 0),
+				asm.BPF_LD_MAP_FD(asm.BPF_REG_1, 0),
+				asm.BPF_LD_IMM64_RAW(asm.BPF_REG_2, asm.BPF_PSEUDO_FUNC, 1),
+				asm.BPF_MOV64_REG(asm.BPF_REG_3, asm.BPF_REG_10),
+				asm.BPF_ALU64_IMM(asm.BPF_ADD, asm.BPF_REG_3, -8),
+				asm.BPF_MOV64_IMM(asm.BPF_REG_4, 0),
+				asm.BPF_EMIT_CALL(asm.BPF_FUNC_for_each_map_elem),
+				asm.BPF_LDX_MEM(asm.BPF_DW, asm.BPF_REG_1, asm.BPF_REG_10, -8),
+				asm.BPF_STX_MEM(asm.BPF_DW, asm.BPF_REG_6, asm.BPF_REG_1, 0),
+				asm.BPF_STX_MEM(asm.BPF_DW, asm.BPF_REG_6, asm.BPF_REG_0, 8),
+				asm.BPF_MOV64_IMM(asm.BPF_REG_0, 0),
+				asm.BPF_EXIT_INSN()),
+			asm.Prog(
+				asm.BPF_LDX_MEM(asm.BPF_W, asm.BPF_REG_6, asm.BPF_REG_2, 0),
+				asm.BPF_LDX_MEM(asm.BPF_DW, asm.BPF_REG_7, asm.BPF_REG_3, 0),
+				asm.BPF_MOV64_REG(asm.BPF_REG_8, asm.BPF_REG_7),
+				asm.BPF_ALU64_IMM(asm.BPF_MUL, asm.BPF_REG_8, 2),
+				asm.BPF_STX_MEM(asm.BPF_DW, asm.BPF_REG_3, asm.BPF_REG_8, 0),
+				asm.BPF_LDX_MEM(asm.BPF_DW, asm.BPF_REG_1, asm.BPF_REG_4, 0),
+				asm.BPF_ALU64_REG(asm.BPF_ADD, asm.BPF_REG_1, asm.BPF_REG_7),
+				asm.BPF_MOV64_REG(asm.BPF_REG_8, asm.BPF_REG_6),
+				asm.BPF_ALU64_IMM(asm.BPF_MUL, asm.BPF_REG_8, 1000),
+				asm.BPF_ALU64_REG(asm.BPF_ADD, asm.BPF_REG_1, asm.BPF_REG_8),
+				asm.BPF_STX_MEM(asm.BPF_DW, asm.BPF_REG_4, asm.BPF_REG_1, 0),
+				asm.BPF_MOV64_IMM(asm.BPF_REG_0, 0),
+				asm.BPF_JMP_IMM(asm.BPF_JNE, asm.BPF_REG_6, 2, 1),
+				asm.BPF_MOV64_IMM(asm.BPF_REG_0, 1),
+				asm.BPF_EXIT_INSN()),
+		),
+	}
+	wantMem = append(u64(10+20+30+1000+2000), u64(3)...)
+	wantMap = []asm.MapEntry{{Key: u32(0), Value: u64(20)}, {Key: u32(1), Value: u64(40)}, {Key: u32(2), Value: u64(60)}, {Key: u32(3), Value: u64(40)}}
+
+	return spec, wantMem, wantMap
+}
