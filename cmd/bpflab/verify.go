@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/bpflab/bpflab/verifier"
@@ -48,20 +50,49 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	lp, err := loadProgram(arg, *progName, *section)
-	if err != nil {
-		return err
-	}
+	var decls []string
 	for _, d := range *mapDecls {
 		f := strings.FieldsFunc(d, func(r rune) bool { return r == ':' || r == ' ' })
 		if len(f) < 5 || len(f) > 6 {
 			return fmt.Errorf("--map %q: want NAME:TYPE:KEY:VALUE:MAX[:FLAGS]", d)
 		}
-		m, err := parseMapDecl(f)
-		if err != nil {
+		if _, err := parseMapDecl(f); err != nil {
 			return fmt.Errorf("--map: %w", err)
 		}
-		lp.Spec.Maps = append(lp.Spec.Maps, m)
+		decls = append(decls, "// bpflab:map "+strings.Join(f, " "))
+	}
+	displayName := ""
+	if len(decls) > 0 {
+		// Text programs take the declarations as directive lines, so that
+		// the loader sees the maps the program refers to.
+		data, name, err := readInput(arg)
+		if err != nil {
+			return err
+		}
+		if !isText(data) || isHexText(data) {
+			return fmt.Errorf("%s: --map needs an assembler text program (raw programs declare maps in a text form)", name)
+		}
+		tmp, err := os.CreateTemp("", "bpflab-verify-*.s")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		_, err = tmp.WriteString(strings.Join(decls, "\n") + "\n" + string(data))
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		arg, displayName = tmp.Name(), name
+	}
+	lp, err := loadProgram(arg, *progName, *section)
+	if err != nil {
+		return err
+	}
+	if displayName != "" {
+		lp.Name = displayName
+		lp.Spec.Name = strings.TrimSuffix(filepath.Base(displayName), filepath.Ext(displayName))
 	}
 	typ := firstOf(*typeName, lp.Spec.Type, "socket_filter")
 	res, err := verifier.VerifySpec(lp.Spec, verifier.Options{ProgType: typ, LogLevel: *logLevel, Unpriv: *unpriv, StrictAlignment: *strict})
