@@ -382,12 +382,16 @@ func (v *verifier) checkPacketAccess(regno asm.Reg, off, size int, zeroOK bool) 
 
 // checkSockAccess is check_sock_access with bpf_sock_is_valid_access's
 // rules for struct bpf_sock (80 bytes of u32 fields, readable whole or as
-// narrower loads of the first bytes of a field).
+// narrower loads of the first bytes of a field); a sock_common may read all
+// of it but type through priority (bpf_sock_common_is_valid_access).
 func (v *verifier) checkSockAccess(regno asm.Reg, off, size int) *Error {
 	reg := &v.st.cur().regs[regno]
 	ok := off >= 0 && off < bpfSockSize && off%size == 0 && size <= 4
-	if reg.typ == PtrToSockCommon && off >= bpfSockCommonLimit {
-		ok = false
+	switch reg.typ {
+	case PtrToSockCommon:
+		ok = ok && (off < bpfSockTypeOff || off >= bpfSockPriorityEnd) && bpfSockFieldOK(off, size)
+	case PtrToSocket:
+		ok = ok && bpfSockFieldOK(off, size)
 	}
 	if !ok {
 		return v.reject(syscall.EACCES, "R%d invalid %s access off=%d size=%d", regno, reg.typ, off, size)
@@ -395,8 +399,28 @@ func (v *verifier) checkSockAccess(regno asm.Reg, off, size int) *Error {
 	return nil
 }
 
-// Sizes of struct bpf_sock and of the part a sock_common may read.
+// bpfSockFieldOK is the per-field part of bpf_sock_is_valid_access for an
+// aligned load of at most 4 bytes at off: narrow loads only at the start of
+// family, type, protocol, src_port, state and rx_queue_mapping, anywhere
+// in the addresses, 1 or 2 bytes of dst_port, nothing in its padding, and
+// only whole words of the other fields.
+func bpfSockFieldOK(off, size int) bool {
+	switch {
+	case off == 4, off == 8, off == 12, off == 44, off == 72, off == 76, // family … rx_queue_mapping
+		off >= 24 && off < 44, off >= 52 && off < 72: // src_ip4, src_ip6, dst_ip4, dst_ip6
+		return true
+	case off == 48 || off == 49: // dst_port
+		return size <= 2 || size == 4
+	case off == 50 || off == 51: // dst_port's padding
+		return false
+	}
+	return size == 4
+}
+
+// Offsets in struct bpf_sock: its size, and the fields a sock_common may
+// not read (type, protocol, mark, priority).
 const (
 	bpfSockSize        = 80
-	bpfSockCommonLimit = 44
+	bpfSockTypeOff     = 8
+	bpfSockPriorityEnd = 24
 )
