@@ -134,9 +134,7 @@ func TestKernelCrosscheckFindsXDPFrags(t *testing.T) {
 // still part, with the reason; any other difference fails the test. (A
 // known one that starts to agree is only logged, so that the fix can land
 // without touching this list.)
-var knownDifferences = map[string]string{
-	"tc_sock.s": "bpflab's verifier refuses the bpf_sock access at off=52 that the kernel allows",
-}
+var knownDifferences = map[string]string{}
 
 // TestKernelCrosscheckCorpus crosschecks every program of testdata/progs
 // over the parity pcap: verdicts (bpflab's verifier against the kernel's)
