@@ -30,6 +30,7 @@ var allowed = map[string]rule{
 	"internal/testenv":   {},
 	"internal/testcase":  {[]string{"asm", "ctx"}, nil},
 	"internal/kselftest": {[]string{"asm"}, nil},
+	"internal/callbacks": {[]string{"asm"}, nil},
 	"internal/bpfcheck":  {[]string{"kernel"}, nil},
 	"fuzz":               {[]string{"*"}, []string{"github.com/google/go-cmp", "golang.org/x/arch"}},
 	"cmd/bpflab":         {[]string{"*"}, []string{"github.com/spf13/pflag", "github.com/google/go-cmp", "golang.org/x/arch"}},
