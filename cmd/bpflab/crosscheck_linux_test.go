@@ -138,14 +138,14 @@ var knownDifferences = map[string]string{}
 
 // TestKernelCrosscheckCorpus crosschecks every program of testdata/progs
 // over the parity pcap: verdicts (bpflab's verifier against the kernel's)
-// and every run.
+// and every run, with the interpreter and, where it agrees, the JIT.
 func TestKernelCrosscheckCorpus(t *testing.T) {
 	kerneltest.Require(t)
 	files, err := filepath.Glob("../../testdata/progs/*.[so]")
 	if err != nil || len(files) < 10 {
 		t.Fatalf("corpus: %d files (%v)", len(files), err)
 	}
-	agree := 0
+	agree, jitAgree := 0, 0
 	for _, f := range files {
 		lp, err := loadProgram(f, "", "")
 		var names []string
@@ -170,6 +170,15 @@ func TestKernelCrosscheckCorpus(t *testing.T) {
 			var out, errb strings.Builder
 			code := run(args, &out, &errb)
 			base := filepath.Base(f)
+			if jitEngine != nil && code == 0 {
+				// The JIT must agree wherever the interpreter does.
+				var jout, jerrb strings.Builder
+				if jcode := run(append([]string{args[0], "--jit"}, args[1:]...), &jout, &jerrb); jcode != 0 {
+					t.Errorf("%s (%s) --jit: exit %d\n%s%s", base, name, jcode, jout.String(), jerrb.String())
+				} else {
+					jitAgree++
+				}
+			}
 			why, known := knownDifferences[base]
 			switch {
 			case code == 0 && known:
@@ -184,5 +193,5 @@ func TestKernelCrosscheckCorpus(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d corpus programs agree with the kernel", agree)
+	t.Logf("%d corpus programs agree with the kernel (%d also with --jit)", agree, jitAgree)
 }
