@@ -226,6 +226,22 @@ func helperSet(lists ...[]asm.Func) map[int32]bool {
 	return m
 }
 
+// capHelpers are the helpers bpf_base_func_proto offers only with CAP_BPF
+// or CAP_PERFMON.
+var capHelpers = func() map[asm.Func]bool {
+	m := map[asm.Func]bool{}
+	start := false
+	for _, f := range baseHelpers {
+		if f == asm.BPF_FUNC_spin_lock {
+			start = true
+		}
+		if start {
+			m[f] = true
+		}
+	}
+	return m
+}()
+
 var progInfos = map[string]*progInfo{
 	"none":          {retMin: 1, helpers: helperSet(baseHelpers)},
 	"socket_filter": {retMin: 1, ldAbs: true, helpers: helperSet(baseHelpers, skBaseHelpers, skFilterHelpers)},
@@ -282,7 +298,7 @@ func (v *verifier) checkHelperCall(ins asm.Insn) *Error {
 	if id < 0 || id >= maxFuncID {
 		return v.reject(syscall.EINVAL, "invalid func %s#%d", funcIDName(id), id)
 	}
-	if !v.info().helpers[id] {
+	if !v.info().helpers[id] || (!v.bpfCapable && capHelpers[asm.Func(id)]) {
 		return v.reject(syscall.EINVAL, "program of this type cannot use helper %s#%d", funcIDName(id), id)
 	}
 	fn, ok := protos[asm.Func(id)]

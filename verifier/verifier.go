@@ -232,6 +232,10 @@ func (v *verifier) run() *Error {
 	if len(v.prog) > complexityLimitInsns || (v.opts.Unpriv && len(v.prog) > 4096) {
 		return &Error{Insn: 0, Errno: syscall.E2BIG, Msg: fmt.Sprintf("program of %d insns is too large", len(v.prog))}
 	}
+	if v.opts.Unpriv && v.pt.Name != "socket_filter" && v.pt.Name != "cgroup_skb" {
+		// bpf_prog_load refuses before the verifier runs, without a log.
+		return &Error{Insn: 0, Errno: syscall.EPERM, Msg: fmt.Sprintf("program type %s needs CAP_BPF", v.pt.Name)}
+	}
 	if e := v.addSubprogs(); e != nil {
 		return e
 	}
