@@ -9,11 +9,26 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bpflab/bpflab/asm"
+	"github.com/bpflab/bpflab/ctx"
 	"github.com/bpflab/bpflab/verifier"
 )
 
 func init() {
 	register(command{name: "verify", summary: "check a program with bpflab's model of the kernel verifier", run: runVerify})
+	verifyHook = verifyBeforeRun
+}
+
+// verifyBeforeRun is what `bpflab run` does before running a program of a
+// kernel program type: refuse it, in the kernel's words, when the kernel's
+// verifier would. Plain programs (type none) have no kernel counterpart and
+// run unverified, as the bpf_conformance runners do.
+func verifyBeforeRun(spec *asm.ProgramSpec, t *ctx.ProgType) error {
+	if t == ctx.None {
+		return nil
+	}
+	_, err := verifier.VerifySpec(spec, verifier.Options{ProgType: t.Name})
+	return err
 }
 
 // verifyJSON is the --json output.
