@@ -505,7 +505,7 @@ func (m *machine) exec(code []insn, pc int, limit int) (int, stop) {
 	fault:
 		// No calls here: exec must make none, or the compiler would keep
 		// its loop state in memory. The access left the registers as they
-		// were, so loop can rebuild it from the instruction (memAccess)
+		// were, so loop can rebuild it from the instruction (Memory.memFault)
 		// to build the error or serve a context access (ctxaccess.go).
 		m.steps = base + pc
 		return pc, stopFault

