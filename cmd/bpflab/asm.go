@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"strings"
 
@@ -22,12 +21,9 @@ func runAsm(args []string, stdout, stderr io.Writer) error {
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
 	hexOut := fs.Bool("hex", false, "write hex text, one 8-byte instruction slot per line")
 	bigEndian := fs.Bool("big-endian", false, "encode for a big-endian target")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpflab asm [flags] FILE|-")
-		fmt.Fprintln(stderr, "\nAssembles eBPF text (LLVM pseudo-C, kernel C macros or uBPF mnemonics)")
-		fmt.Fprintln(stderr, "into raw instructions.\n\nflags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "asm [flags] FILE|-",
+		"Assembles eBPF text (LLVM pseudo-C, kernel C macros or uBPF mnemonics)",
+		"into raw instructions.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -98,19 +98,13 @@ func runCrosscheck(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	useJIT := fs.Bool("jit", false, "bpflab's side runs the program compiled by the amd64 JIT (the interpreter elsewhere)")
 	noVerify := fs.Bool("no-verify", false, "bpflab's verdict: run without checking the program with bpflab's verifier")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpflab crosscheck [flags] PROGRAM")
-		fmt.Fprintln(stderr, "\nRuns the program in bpflab's interpreter and in the running kernel")
-		fmt.Fprintln(stderr, "(BPF_PROG_TEST_RUN, on CPU 0) on the same inputs, with the arguments of")
-		fmt.Fprintln(stderr, "bpflab run, and prints where they differ: verdict, return value, data_out,")
-		fmt.Fprintln(stderr, "ctx_out and each map after each input. Exit status 0 when they agree, 1")
-		fmt.Fprintln(stderr, "when they differ, 2 on errors.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	arg, err := oneArg(fs)
+	setUsage(fs, stderr, "crosscheck [flags] PROGRAM",
+		"Runs the program in bpflab's interpreter and in the running kernel",
+		"(BPF_PROG_TEST_RUN, on CPU 0) on the same inputs, with the arguments of",
+		"bpflab run, and prints where they differ: verdict, return value, data_out,",
+		"ctx_out and each map after each input. Exit status 0 when they agree, 1",
+		"when they differ, 2 on errors.")
+	arg, err := parseArg(fs, args)
 	if err != nil {
 		return err
 	}

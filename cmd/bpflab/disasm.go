@@ -24,12 +24,9 @@ func runDisasm(args []string, stdout, stderr io.Writer) error {
 	section := fs.String("section", "", "ELF input: print only the programs of section `SEC`")
 	noIndex := fs.Bool("no-index", false, "leave out the instruction index before each line")
 	bigEndian := fs.Bool("big-endian", false, "raw or hex input is encoded for a big-endian target (ELF objects say so themselves)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpflab disasm [flags] FILE|-")
-		fmt.Fprintln(stderr, "\nDisassembles eBPF instructions. The input is detected: an ELF object")
-		fmt.Fprintln(stderr, "(clang -target bpf), raw 8-byte instruction slots, or the same as hex text.\n\nflags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "disasm [flags] FILE|-",
+		"Disassembles eBPF instructions. The input is detected: an ELF object",
+		"(clang -target bpf), raw 8-byte instruction slots, or the same as hex text.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

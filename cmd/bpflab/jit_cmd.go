@@ -18,24 +18,17 @@ func init() {
 
 func runJIT(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("jit", stderr)
-	section := fs.String("section", "", "ELF input: the program of section `SEC`")
-	progName := fs.String("prog", "", "ELF input: the program called `NAME`")
+	pf := addProgFlags(fs)
 	disasm := fs.Bool("disasm", false, "print the machine code, disassembled, under the eBPF instruction each part came from")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpflab jit [--disasm] PROGRAM")
-		fmt.Fprintln(stderr, "\nCompiles a program with bpflab's amd64 JIT (any host: the code is generated, not run)")
-		fmt.Fprintln(stderr, "and reports its size; --disasm lists it. Every memory access is checked against the")
-		fmt.Fprintln(stderr, "interpreter's region table, so the code stops where the interpreter would.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	arg, err := oneArg(fs)
+	setUsage(fs, stderr, "jit [--disasm] PROGRAM",
+		"Compiles a program with bpflab's amd64 JIT (any host: the code is generated, not run)",
+		"and reports its size; --disasm lists it. Every memory access is checked against the",
+		"interpreter's region table, so the code stops where the interpreter would.")
+	arg, err := parseArg(fs, args)
 	if err != nil {
 		return err
 	}
-	lp, err := loadProgram(arg, *progName, *section)
+	lp, err := pf.load(arg)
 	if err != nil {
 		return err
 	}

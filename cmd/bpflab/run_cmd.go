@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/bpflab/bpflab/asm"
@@ -25,136 +24,36 @@ var verifyHook func(spec *asm.ProgramSpec, t *ctx.ProgType) error
 
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
-	section := fs.String("section", "", "ELF input: run the program of section `SEC`")
-	progName := fs.String("prog", "", "ELF input: run the program called `NAME`")
-	typeName := fs.String("type", "", "program type: socket_filter, sched_cls, sched_act, cgroup_skb, xdp or none (default: the object's, else none)")
-	packets := fs.StringArray("packet", nil, "a packet as `HEX` (repeatable)")
-	packetFile := fs.String("packet-file", "", "a packet: raw bytes or hex text in `FILE`")
-	pcap := fs.String("pcap", "", "run once per packet of the pcap `FILE`")
-	mem := fs.String("mem", "", "type none: the memory r1 points to, as `HEX` (r2 holds its length)")
-	memFile := fs.String("mem-file", "", "type none: the memory, raw bytes in `FILE`")
-	ctxFlag := fs.String("ctx", "", "context fields to pass as ctx_in, e.g. `mark=7,priority=3,cb[0]=1`")
-	mapSets := fs.StringArray("map-set", nil, "store a map entry before the runs, `NAME:KEYHEX=VALUEHEX` (program arrays: =PROGNAME); repeatable")
-	mapDecls := fs.StringArray("map", nil, "declare a map of a program without directives, `\"NAME TYPE KEY VALUE MAX\"` in order of first use; repeatable")
+	inf := addInputFlags(fs)
 	repeat := fs.Int("repeat", 1, "run each input `N` times (as BPF_PROG_TEST_RUN's repeat) and report ns per run")
 	cpus := fs.Int("cpus", 1, "possible CPUs: per-CPU map values and LRU lists (the program runs on CPU 0; the kernel has /sys/devices/system/cpu/possible)")
 	trace := fs.Bool("trace", false, "print each executed instruction and the registers it changed")
 	asJSON := fs.Bool("json", false, "print one JSON object per run")
 	noVerify := fs.Bool("no-verify", false, "run without checking the program with the verifier first")
 	useJIT := fs.Bool("jit", false, "run the program compiled by the amd64 JIT (the interpreter elsewhere, or with --trace)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpflab run [flags] PROGRAM")
-		fmt.Fprintln(stderr, "\nRuns a program in bpflab's interpreter the way BPF_PROG_TEST_RUN runs it in the")
-		fmt.Fprintln(stderr, "kernel: same context, packet layout, errors, data_out and ctx_out. PROGRAM is an ELF")
-		fmt.Fprintln(stderr, "object, assembler text (maps declared with // bpflab:map lines), or raw/hex instructions.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	arg, err := oneArg(fs)
+	setUsage(fs, stderr, "run [flags] PROGRAM",
+		"Runs a program in bpflab's interpreter the way BPF_PROG_TEST_RUN runs it in the",
+		"kernel: same context, packet layout, errors, data_out and ctx_out. PROGRAM is an ELF",
+		"object, assembler text (maps declared with // bpflab:map lines), or raw/hex instructions.")
+	arg, err := parseArg(fs, args)
 	if err != nil {
 		return err
 	}
-	lp, err := loadProgram(arg, *progName, *section)
+	s, err := inf.program(arg)
 	if err != nil {
 		return err
 	}
-	for _, d := range *mapDecls {
-		f := strings.Fields(d)
-		if len(f) < 5 || len(f) > 6 {
-			return fmt.Errorf("--map %q: want \"NAME TYPE KEY VALUE MAX [FLAGS]\"", d)
-		}
-		m, err := parseMapDecl(f)
-		if err != nil {
-			return fmt.Errorf("--map: %w", err)
-		}
-		lp.Spec.Maps = append(lp.Spec.Maps, m)
-		lp.Coll.Maps = append(lp.Coll.Maps, m)
-	}
-	tn := firstOf(*typeName, lp.Spec.Type, "none")
-	typ, err := ctx.ForType(tn)
-	if err != nil {
-		return err
-	}
+	lp, typ := s.lp, s.typ
 	if verifyHook != nil && !*noVerify {
 		if err := verifyHook(lp.Spec, typ); err != nil {
 			return fmt.Errorf("%s: %w (run with --no-verify to run it anyway)", lp.Name, err)
 		}
 	}
-	var sets []mapSet
-	for _, s := range *mapSets {
-		ms, err := parseMapSet(s)
-		if err != nil {
-			return err
-		}
-		sets = append(sets, ms)
+	if err := inf.loadInputs(s); err != nil {
+		return err
 	}
-
-	// Inputs.
-	var inputs [][]byte
-	if typ.Ctx == nil {
-		if len(*packets) > 0 || *pcap != "" || *packetFile != "" {
-			return fmt.Errorf("program type none takes --mem or --mem-file, not packets (choose a packet type with --type)")
-		}
-		switch {
-		case *mem != "":
-			b, err := parseHexArg(*mem)
-			if err != nil {
-				return fmt.Errorf("--mem: %w", err)
-			}
-			inputs = append(inputs, b)
-		case *memFile != "":
-			b, err := os.ReadFile(*memFile)
-			if err != nil {
-				return err
-			}
-			inputs = append(inputs, b)
-		default:
-			inputs = append(inputs, nil)
-		}
-	} else {
-		if *mem != "" || *memFile != "" {
-			return fmt.Errorf("--mem is for program type none; %s programs take --packet, --packet-file or --pcap", typ.Name)
-		}
-		for _, p := range *packets {
-			b, err := parseHexArg(p)
-			if err != nil {
-				return fmt.Errorf("--packet: %w", err)
-			}
-			inputs = append(inputs, b)
-		}
-		if *packetFile != "" {
-			b, err := os.ReadFile(*packetFile)
-			if err != nil {
-				return err
-			}
-			if isHexText(b) {
-				if b, err = parseHex(b); err != nil {
-					return fmt.Errorf("%s: %w", *packetFile, err)
-				}
-			}
-			inputs = append(inputs, b)
-		}
-		if *pcap != "" {
-			pkts, err := readPcapFile(*pcap)
-			if err != nil {
-				return err
-			}
-			inputs = append(inputs, pkts...)
-		}
-		if len(inputs) == 0 {
-			return fmt.Errorf("no packet: give --packet, --packet-file or --pcap")
-		}
-	}
-	var ctxIn []byte
-	if *ctxFlag != "" {
-		if ctxIn, err = parseCtxFields(*ctxFlag, typ); err != nil {
-			return err
-		}
-	}
-
-	r, err := newVMRunner(lp, typ, sets, *cpus)
+	inputs, ctxIn := s.inputs, s.ctxIn
+	r, err := newVMRunner(lp, typ, s.sets, *cpus)
 	if err != nil {
 		return fmt.Errorf("%s: %w", lp.Name, err)
 	}

@@ -43,25 +43,18 @@ type verifyJSON struct {
 
 func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("verify", stderr)
-	section := fs.String("section", "", "ELF input: verify the program of section `SEC`")
-	progName := fs.String("prog", "", "ELF input: verify the program called `NAME`")
+	pf := addProgFlags(fs)
 	typeName := fs.String("type", "", "program type: socket_filter, sched_cls, sched_act, cgroup_skb, xdp (default: the object's, else socket_filter)")
 	mapDecls := fs.StringArray("map", nil, "declare a map of a raw program, `NAME:TYPE:KEY:VALUE:MAX[:FLAGS]`, in order of first use; repeatable")
 	logLevel := fs.Int("log-level", 1, "verifier log level: 0 none, 1 the failing path, 2 every instruction with its state")
 	unpriv := fs.Bool("unpriv", false, "verify as an unprivileged user (no CAP_BPF)")
 	strict := fs.Bool("strict-alignment", false, "check alignment as BPF_F_STRICT_ALIGNMENT does")
 	asJSON := fs.Bool("json", false, "print {accepted, error, insn, processed, log} as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bpflab verify [flags] PROGRAM")
-		fmt.Fprintln(stderr, "\nChecks a program as the Linux verifier would and prints its log. PROGRAM is an ELF")
-		fmt.Fprintln(stderr, "object, assembler text (maps declared with // bpflab:map lines or --map), or raw/hex")
-		fmt.Fprintln(stderr, "instructions. Exit status 0: accepted, 1: rejected.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	arg, err := oneArg(fs)
+	setUsage(fs, stderr, "verify [flags] PROGRAM",
+		"Checks a program as the Linux verifier would and prints its log. PROGRAM is an ELF",
+		"object, assembler text (maps declared with // bpflab:map lines or --map), or raw/hex",
+		"instructions. Exit status 0: accepted, 1: rejected.")
+	arg, err := parseArg(fs, args)
 	if err != nil {
 		return err
 	}
@@ -101,7 +94,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		}
 		arg, displayName = tmp.Name(), name
 	}
-	lp, err := loadProgram(arg, *progName, *section)
+	lp, err := pf.load(arg)
 	if err != nil {
 		return err
 	}
