@@ -351,6 +351,10 @@ func regsRefineCondOp(r1, r2 *regState, op asm.JmpOp, jmp32 bool) {
 		} else {
 			r1.varOff = r1.varOff.And(tnum.Const(^val))
 		}
+		// Linux 6.18 keeps only what the new tnum says on this branch: the
+		// ranges start over from it (umin 10 of [10,39] is gone after
+		// "if r & 0x20" falls through), so we may not be more precise.
+		r1.markUnbounded()
 	case asm.BPF_JLE:
 		if jmp32 {
 			r1.u32max = minU32(r1.u32max, r2.u32max)
