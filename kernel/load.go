@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"time"
 
 	"github.com/bpflab/bpflab/asm"
 	"github.com/cilium/ebpf"
@@ -75,6 +76,11 @@ type Result struct {
 	// StackDepth is the stack use of each subprogram in bytes, from the
 	// "stack depth" line that LogLevelStats adds (nil without it).
 	StackDepth []int
+	// VerificationTime is the time the kernel says it spent verifying the
+	// program, from the "verification time N usec" line that LogLevelStats
+	// adds (microsecond resolution; -1 without the line, since a small
+	// program can legitimately take 0 usec).
+	VerificationTime time.Duration
 }
 
 // Program is a program loaded into the running kernel (or refused by it),

@@ -5,11 +5,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 var (
 	// "processed 12 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0"
 	processedRe = regexp.MustCompile(`^processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+)`)
+	// "verification time 42 usec" (LogLevelStats).
+	verifTimeRe = regexp.MustCompile(`^verification time (\d+) usec$`)
 	// "stack depth 8+0+16": one figure per subprogram (LogLevelStats).
 	stackDepthRe = regexp.MustCompile(`^stack depth (\d+(?:\+\d+)*)$`)
 	// An instruction line of the log: "7: (b7) r0 = 0" (state lines "7: R0=…" have no opcode).
@@ -21,7 +24,7 @@ var (
 // parseLog builds a Result from the verifier log and the errno of
 // BPF_PROG_LOAD (0 when the program was accepted).
 func parseLog(text string, errno syscall.Errno) Result {
-	r := Result{Accepted: errno == 0, Errno: errno, Insn: -1, Processed: -1, MaxStatesPerInsn: -1, TotalStates: -1, PeakStates: -1}
+	r := Result{Accepted: errno == 0, Errno: errno, Insn: -1, Processed: -1, MaxStatesPerInsn: -1, TotalStates: -1, PeakStates: -1, VerificationTime: -1}
 	text = strings.TrimRight(text, "\n\x00")
 	if text != "" {
 		r.Log = strings.Split(text, "\n")
@@ -33,6 +36,10 @@ func parseLog(text string, errno syscall.Errno) Result {
 			r.MaxStatesPerInsn, _ = strconv.Atoi(m[2])
 			r.TotalStates, _ = strconv.Atoi(m[3])
 			r.PeakStates, _ = strconv.Atoi(m[4])
+		}
+		if m := verifTimeRe.FindStringSubmatch(l); m != nil {
+			us, _ := strconv.ParseInt(m[1], 10, 64)
+			r.VerificationTime = time.Duration(us) * time.Microsecond
 		}
 		if m := stackDepthRe.FindStringSubmatch(l); m != nil {
 			r.StackDepth = nil
