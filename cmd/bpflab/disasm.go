@@ -208,15 +208,7 @@ func parseHex(data []byte) ([]byte, error) {
 }
 
 // mapTypeNames spells enum bpf_map_type as bpftool does.
-var mapTypeNames = [...]string{
-	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
-	"percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash",
-	"lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap",
-	"xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray",
-	"percpu_cgroup_storage", "queue", "stack", "sk_storage", "devmap_hash",
-	"struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
-	"user_ringbuf", "cgrp_storage", "arena",
-}
+var mapTypeNames = asm.MapTypeNames()
 
 func mapTypeName(t asm.MapType) string {
 	if int(t) < len(mapTypeNames) {
