@@ -32,7 +32,12 @@ func runPlugin(t *testing.T, program []byte, args ...string) (int, string, strin
 	return code, out.String(), errb.String()
 }
 
-func TestConformancePlugin(t *testing.T) {
+func TestConformancePlugin(t *testing.T) { checkPluginVectors(t) }
+
+// checkPluginVectors runs the 313 conformance vectors through the plugin,
+// with flags before the memory argument, and checks each r0.
+func checkPluginVectors(t *testing.T, flags ...string) {
+	t.Helper()
 	f, err := os.Open(filepath.Join(testenv.Shared(t, "vectors"), "conformance.jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +58,7 @@ func TestConformancePlugin(t *testing.T) {
 		}
 		prog, _ := hex.DecodeString(v.ProgramHex)
 		mem, _ := hex.DecodeString(v.MemHex)
-		var args []string
+		args := append([]string(nil), flags...)
 		if len(mem) > 0 {
 			args = append(args, spaced(mem))
 		}
@@ -63,6 +68,9 @@ func TestConformancePlugin(t *testing.T) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 0, stdout %q", v.Name, code, out, errs, want)
 		}
 		n++
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
 	}
 	if n != 313 {
 		t.Errorf("ran %d vectors, want 313", n)

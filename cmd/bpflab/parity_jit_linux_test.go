@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/bpflab/bpflab/ctx"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -37,22 +36,7 @@ func TestJITParity(t *testing.T) {
 			if c.skip != "" {
 				t.Skip(c.skip)
 			}
-			lp, err := loadProgram(filepath.Join("..", "..", "testdata", "progs", c.file), c.prog, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			typ, err := ctx.ForType(firstOf(c.typ, lp.Spec.Type, "none"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var sets []mapSet
-			for _, s := range c.sets {
-				ms, err := parseMapSet(s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sets = append(sets, ms)
-			}
+			lp, typ, sets := c.load(t)
 			vr, err := newVMRunner(lp, typ, sets, 2)
 			if err != nil {
 				t.Fatal(err)

@@ -134,7 +134,10 @@ func TestKernelParity(t *testing.T) {
 		len(progs), len(parityCases), total, agree)
 }
 
-func runParityCase(t *testing.T, c parityCase, pkts [][]byte, cpus int) (compared, agreed int) {
+// load reads the case's program, its type and its map entries, as
+// bpflab run reads its arguments.
+func (c parityCase) load(t *testing.T) (*loadedProgram, *ctx.ProgType, []mapSet) {
+	t.Helper()
 	lp, err := loadProgram(filepath.Join("..", "..", "testdata", "progs", c.file), c.prog, "")
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +154,11 @@ func runParityCase(t *testing.T, c parityCase, pkts [][]byte, cpus int) (compare
 		}
 		sets = append(sets, ms)
 	}
+	return lp, typ, sets
+}
+
+func runParityCase(t *testing.T, c parityCase, pkts [][]byte, cpus int) (compared, agreed int) {
+	lp, typ, sets := c.load(t)
 	r, err := newVMRunner(lp, typ, sets, cpus)
 	if err != nil {
 		t.Fatal(err)
