@@ -9,55 +9,13 @@ import (
 
 	"github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/ctx"
+	"github.com/bpflab/bpflab/internal/enginetest"
 	"github.com/bpflab/bpflab/internal/testcase"
 	"github.com/bpflab/bpflab/internal/testenv"
 	"github.com/bpflab/bpflab/jit"
 	"github.com/bpflab/bpflab/vm"
 	"github.com/google/go-cmp/cmp"
 )
-
-// repair turns arbitrary bytes into a program vm.Prepare accepts, keeping
-// backward jumps, bpf-to-bpf calls (recursion included), helper calls and
-// every opcode the decoder knows: it wraps jump and call targets into the
-// program, ends it with exit and replaces what Prepare still refuses with
-// a move. It complements Gen, whose programs only jump forward.
-func repair(b []byte) *vm.Program {
-	n := min(len(b)/asm.InsnSize, 64)
-	p, _ := asm.Decode(b[:n*asm.InsnSize], binary.LittleEndian)
-	p = append(p, asm.BPF_EXIT_INSN())
-	for pc := range p {
-		in := &p[pc]
-		in.Dst %= 11
-		if in.Class() != asm.BPF_LD || in.Src > asm.BPF_REG_10 {
-			in.Src %= 11
-		}
-		switch {
-		case in.IsGotol() || in.IsPseudoCall():
-			in.Imm = int32(int(uint32(in.Imm))%len(p) - pc - 1)
-		case in.IsJump():
-			in.Off = int16(int(uint16(in.Off))%len(p) - pc - 1)
-		}
-	}
-	for range len(p) + 1 {
-		prog, err := vm.Prepare(p)
-		if err == nil {
-			return prog
-		}
-		var de *asm.DecodeError
-		if !errors.As(err, &de) || de.Insn >= len(p) {
-			return nil
-		}
-		if p[de.Insn].IsLdImm64() && de.Insn+1 < len(p) {
-			p[de.Insn+1] = asm.BPF_MOV64_IMM(asm.BPF_REG_0, 0)
-		}
-		if de.Insn == len(p)-1 {
-			p[de.Insn] = asm.BPF_EXIT_INSN()
-		} else {
-			p[de.Insn] = asm.BPF_MOV64_IMM(asm.BPF_REG_0, p[de.Insn].Imm)
-		}
-	}
-	return nil
-}
 
 // engineRun is what FuzzVMvsJIT compares: the result (r0, steps, tail
 // calls), the error text (pc, fault kind and detail) and the memory.
@@ -152,7 +110,7 @@ func FuzzVMvsJIT(f *testing.F) {
 				t.Fatalf("generated program refused: %v", err)
 			}
 			prog, budget = p, 0
-		} else if prog = repair(data[1:]); prog == nil {
+		} else if prog = enginetest.Repair(data[1:]); prog == nil {
 			return
 		}
 		code, err := jit.Compile(prog)

@@ -2,61 +2,15 @@ package vm_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"testing"
 
 	"github.com/bpflab/bpflab/asm"
 	"github.com/bpflab/bpflab/ctx"
+	"github.com/bpflab/bpflab/internal/enginetest"
 	"github.com/bpflab/bpflab/vm"
 )
-
-// repair turns arbitrary bytes into a program Prepare accepts: it wraps
-// jump and call targets into the program (so loops and recursion occur),
-// ends it with exit, and replaces every instruction Prepare still refuses
-// with a harmless move. The fuzzer thus explores semantics, not the
-// decoder.
-func repair(b []byte) *vm.Program {
-	n := len(b) / asm.InsnSize
-	if n > 64 {
-		n = 64
-	}
-	p, _ := asm.Decode(b[:n*asm.InsnSize], binary.LittleEndian)
-	p = append(p, asm.BPF_EXIT_INSN())
-	for pc := range p {
-		in := &p[pc]
-		in.Dst %= 11
-		if in.Class() != asm.BPF_LD || in.Src > asm.BPF_REG_10 {
-			in.Src %= 11
-		}
-		switch {
-		case in.IsGotol() || in.IsPseudoCall():
-			in.Imm = int32(int(uint32(in.Imm))%len(p) - pc - 1)
-		case in.IsJump():
-			in.Off = int16(int(uint16(in.Off))%len(p) - pc - 1)
-		}
-	}
-	for range len(p) + 1 {
-		prog, err := vm.Prepare(p)
-		if err == nil {
-			return prog
-		}
-		var de *asm.DecodeError
-		if !errors.As(err, &de) || de.Insn >= len(p) {
-			return nil
-		}
-		if p[de.Insn].IsLdImm64() && de.Insn+1 < len(p) {
-			p[de.Insn+1] = asm.BPF_MOV64_IMM(asm.BPF_REG_0, 0)
-		}
-		if de.Insn == len(p)-1 {
-			p[de.Insn] = asm.BPF_EXIT_INSN()
-		} else {
-			p[de.Insn] = asm.BPF_MOV64_IMM(asm.BPF_REG_0, p[de.Insn].Imm)
-		}
-	}
-	return nil
-}
 
 // FuzzVM runs repaired random programs on random memory. Properties: no
 // panic; the run ends (the budget bounds it); any failure is a
@@ -77,7 +31,7 @@ func FuzzVM(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, code, mem []byte) {
-		p := repair(code)
+		p := enginetest.Repair(code)
 		if p == nil {
 			return
 		}
@@ -137,32 +91,4 @@ func sameError(a, b error) bool {
 		return a == b
 	}
 	return a.Error() == b.Error()
-}
-
-// TestRepair checks that the fuzz target's repair turns most random inputs
-// into programs, so the fuzzer is not wasting its time.
-func TestRepair(t *testing.T) {
-	seed := uint64(1)
-	ok, faults := 0, 0
-	for range 1000 {
-		b := make([]byte, 8*32)
-		for i := range b {
-			seed = seed*6364136223846793005 + 1442695040888963407
-			b[i] = byte(seed >> 56)
-		}
-		p := repair(b)
-		if p == nil {
-			continue
-		}
-		ok++
-		env := vm.NewPlainEnv(make([]byte, 32))
-		env.Budget = 1000
-		if _, err := p.Run(env); err != nil {
-			faults++
-		}
-	}
-	if ok < 900 {
-		t.Errorf("repair made %d programs of 1000 inputs, want ≥ 900", ok)
-	}
-	t.Logf("%d programs, %d faulted", ok, faults)
 }
