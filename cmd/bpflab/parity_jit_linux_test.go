@@ -25,14 +25,7 @@ func TestJITParity(t *testing.T) {
 	}
 	runs := 0
 	for _, c := range parityCases {
-		name := c.file
-		if c.prog != "" {
-			name += ":" + c.prog
-		}
-		if c.typ != "" {
-			name += "/" + c.typ
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(c.name(), func(t *testing.T) {
 			if c.skip != "" {
 				t.Skip(c.skip)
 			}

@@ -105,13 +105,7 @@ func TestKernelParity(t *testing.T) {
 	}
 	total, agree := 0, 0
 	for _, c := range parityCases {
-		name := c.file
-		if c.prog != "" {
-			name += ":" + c.prog
-		}
-		if c.typ != "" {
-			name += "/" + c.typ
-		}
+		name := c.name()
 		if c.repeat > 1 {
 			name += fmt.Sprintf("/repeat=%d", c.repeat)
 		}
@@ -132,6 +126,18 @@ func TestKernelParity(t *testing.T) {
 	}
 	t.Logf("kernel parity: %d programs in %d cases (type, ctx_in, map contents), %d runs (case × packet) compared, %d agree",
 		len(progs), len(parityCases), total, agree)
+}
+
+// name is the case's subtest name: FILE[:PROG][/TYPE].
+func (c parityCase) name() string {
+	name := c.file
+	if c.prog != "" {
+		name += ":" + c.prog
+	}
+	if c.typ != "" {
+		name += "/" + c.typ
+	}
+	return name
 }
 
 // load reads the case's program, its type and its map entries, as
