@@ -6,9 +6,6 @@ require (
 	github.com/cilium/ebpf v0.22.0
 	github.com/google/go-cmp v0.7.0
 	github.com/spf13/pflag v1.0.10
-)
-
-require (
-	golang.org/x/arch v0.32.0 // indirect
-	golang.org/x/sys v0.43.0 // indirect
+	golang.org/x/arch v0.32.0
+	golang.org/x/sys v0.43.0
 )
