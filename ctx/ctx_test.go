@@ -191,6 +191,21 @@ func TestXDPFrags(t *testing.T) {
 	if r.AdjustTail(-1500) != 0 || len(r.Frags) != 0 || len(r.Packet()) != 3500 {
 		t.Errorf("after shrinking by 1500: %d fragments, %d linear bytes", len(r.Frags), len(r.Packet()))
 	}
+	// On another device's rx queue (ingress_ifindex 2) fragments have no
+	// room to grow; shrinking works as on the loopback's.
+	r, err = NewTestRun(XDP, data, []byte{0, 0, 0, 0, 0x88, 0x13, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.AdjustTail(30); got != -int64(syscall.EOPNOTSUPP) {
+		t.Errorf("growing fragments on ifindex 2: got %d, want -EOPNOTSUPP", got)
+	}
+	if out, _ := r.Finish(); len(out) != 5000 {
+		t.Errorf("after the failed growth data_out is %d bytes, want 5000", len(out))
+	}
+	if r.AdjustTail(-1500) != 0 || len(r.Frags) != 0 || len(r.Packet()) != 3500 {
+		t.Errorf("ifindex 2, after shrinking by 1500: %d fragments, %d linear bytes", len(r.Frags), len(r.Packet()))
+	}
 	if _, err := NewTestRun(XDP, make([]byte, 3520+18*4096), nil); !errors.Is(err, syscall.ENOMEM) {
 		t.Errorf("18 fragments: got %v, want ENOMEM", err)
 	}

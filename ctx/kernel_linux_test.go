@@ -1,9 +1,11 @@
 package ctx_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"syscall"
 	"testing"
 
@@ -193,4 +195,82 @@ func TestKernelCtxIn(t *testing.T) {
 			t.Errorf("ctx_in byte %d set: kernel %v, ctx %v", off, kerr, err)
 		}
 	}
+}
+
+// otherDevice returns the index of a network device other than the
+// loopback, or skips: XDP test runs on it use its own rx queue.
+func otherDevice(t *testing.T) uint32 {
+	t.Helper()
+	ifs, err := net.Interfaces()
+	if err != nil {
+		t.Skipf("listing network devices: %v", err)
+	}
+	for _, i := range ifs {
+		if i.Flags&net.FlagLoopback == 0 && i.Index > 1 {
+			return uint32(i.Index)
+		}
+	}
+	t.Skip("no network device besides the loopback")
+	return 0
+}
+
+// TestKernelXDPAdjustTail runs bpf_xdp_adjust_tail with several deltas on
+// linear and multi-buffer packets, on the loopback device's rx queue and
+// on another device's (ingress_ifindex), and compares the helper's result,
+// data_out and ctx_out with AdjustTail and Finish. Fragments grow only on
+// the loopback's queue: the kernel gives its queue a frag_size for test
+// runs, other devices' queues have none (-EOPNOTSUPP).
+func TestKernelXDPAdjustTail(t *testing.T) {
+	kerneltest.Require(t)
+	other := otherDevice(t)
+	pkt := make([]byte, 4000)
+	for i := range pkt {
+		pkt[i] = byte(i*7 + 1)
+	}
+	progs := map[int32]*kernel.Program{}
+	compared := 0
+	for _, delta := range []int32{30, 0, -20, -600, 5000, -3990} {
+		progs[delta] = load(t, ctx.XDP, asm.Program{
+			asm.BPF_MOV64_IMM(asm.BPF_REG_2, delta),
+			asm.BPF_EMIT_CALL(asm.BPF_FUNC_xdp_adjust_tail),
+			asm.BPF_EXIT_INSN(),
+		})
+	}
+	for _, size := range []int{100, 4000} {
+		for _, ifindex := range []uint32{0, 1, other} {
+			for _, meta := range []uint32{0, 16} {
+				for _, dataEnd := range []uint32{uint32(size), 20} {
+					for delta, kp := range progs {
+						ctxIn := make([]byte, ctx.XDPMd.Size)
+						le := binary.LittleEndian
+						le.PutUint32(ctxIn[0:], meta)
+						le.PutUint32(ctxIn[4:], dataEnd)
+						le.PutUint32(ctxIn[12:], ifindex)
+						name := fmt.Sprintf("size=%d ifindex=%d meta=%d data_end=%d delta=%d", size, ifindex, meta, dataEnd, delta)
+						out, kerr := kp.TestRun(kernel.RunInput{Data: pkt[:size], Ctx: ctxIn})
+						r, err := ctx.NewTestRun(ctx.XDP, pkt[:size], ctxIn)
+						if kerr != nil || err != nil {
+							var ke syscall.Errno
+							errors.As(kerr, &ke)
+							if !errors.Is(err, ke) || ke == 0 {
+								t.Errorf("%s: kernel error %v, ctx error %v", name, kerr, err)
+							}
+							continue
+						}
+						ret := uint32(r.AdjustTail(int(delta)))
+						dataOut, ctxOut := r.Finish()
+						compared++
+						if ret != out.Retval {
+							t.Errorf("%s: kernel returns %d, ctx %d", name, int32(out.Retval), int32(ret))
+						}
+						if !bytes.Equal(dataOut, out.Data) || !bytes.Equal(ctxOut, out.Ctx) {
+							t.Errorf("%s: data_out %d bytes, ctx_out %x from the kernel; %d bytes, %x from ctx (data_out equal %v)",
+								name, len(out.Data), out.Ctx, len(dataOut), ctxOut, bytes.Equal(dataOut, out.Data))
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d runs compared (other device: ifindex %d)", compared, other)
 }

@@ -88,6 +88,11 @@ type TestRun struct {
 	// bytes past the linear area (3520 bytes without metadata), which the
 	// program reaches only through helpers.
 	Frags [][]byte
+	// fragSize is the frag_size of the rx queue the run uses: a page on
+	// the loopback device's queue, which the test run sets up for
+	// fragments, and 0 on any other device's queue (ctx_in names it with
+	// ingress_ifindex), where fragments cannot grow.
+	fragSize int
 	// ctxOut is the context the kernel copies back, before Finish fills it.
 	ctxOut []byte
 }
@@ -121,6 +126,8 @@ func (r *TestRun) Packet() []byte { return r.Buf[r.Data:r.End] }
 //
 // Interface indexes other than the loopback's (1) are assumed to exist, and
 // pkt_type is computed against the loopback's all-zero address even then.
+// An XDP run on another device uses that device's rx queue, which has no
+// room for fragments to grow (see AdjustTail).
 func NewTestRun(t *ProgType, data, ctxIn []byte) (*TestRun, error) {
 	switch t.packet {
 	case packetSkbL2, packetSkbL3:
@@ -336,6 +343,9 @@ func newXDPRun(t *ProgType, data, ctxIn []byte) (*TestRun, error) {
 	if ingress == 0 {
 		ingress = loopbackIfindex
 	}
+	if ingress == loopbackIfindex {
+		r.fragSize = pageSize
+	}
 	le.PutUint32(r.Ctx[12:], ingress)
 	le.PutUint32(r.Ctx[16:], rxq)
 	if ctxIn != nil {
@@ -414,7 +424,9 @@ func (r *TestRun) AdjustMeta(delta int) int64 {
 // AdjustTail moves data_end by delta bytes as bpf_xdp_adjust_tail does,
 // zeroing bytes it adds. A multi-buffer packet grows into the last
 // fragment's page and shrinks from the last fragment backwards, freeing
-// fragments it empties.
+// fragments it empties. Growing (or a zero delta) fails with -EOPNOTSUPP
+// when the rx queue has no fragment room: ingress_ifindex named a device
+// other than the loopback.
 func (r *TestRun) AdjustTail(delta int) int64 {
 	if len(r.Frags) > 0 {
 		return r.adjustFragsTail(delta)
@@ -480,8 +492,11 @@ func (t *ProgType) TestRunFields() []Field {
 // bpf_xdp_frags_increase_tail.
 func (r *TestRun) adjustFragsTail(delta int) int64 {
 	if delta >= 0 {
+		if r.fragSize == 0 {
+			return -int64(syscall.EOPNOTSUPP)
+		}
 		last := &r.Frags[len(r.Frags)-1]
-		if delta > pageSize-len(*last) {
+		if delta > r.fragSize-len(*last) {
 			return -int64(syscall.EINVAL)
 		}
 		*last = append(*last, make([]byte, delta)...)
