@@ -8,7 +8,6 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"regexp"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -275,27 +274,14 @@ func vmVsKernel(t testing.TB, spec *asm.ProgramSpec, seed uint64, runs int, st *
 		}
 		dataOut, _ := pr.Run.Finish()
 		if uint32(res.R0) != kout.Retval || !bytes.Equal(dataOut, kout.Data) {
-			frags := ""
-			if len(pr.Run.Frags) > 0 {
-				frags = knownFrags
-			}
-			diffs = append(diffs, fmt.Sprintf("%spacket %d bytes %x, ctx_in %x: retval vm %d kernel %d; data_out equal %v (vm %d bytes, kernel %d)",
-				frags, len(pkt), pkt[:min(len(pkt), 64)], ctxIn, uint32(res.R0), kout.Retval, bytes.Equal(dataOut, kout.Data), len(dataOut), len(kout.Data)))
+			diffs = append(diffs, fmt.Sprintf("packet %d bytes %x, ctx_in %x: retval vm %d kernel %d; data_out equal %v (vm %d bytes, kernel %d)",
+				len(pkt), pkt[:min(len(pkt), 64)], ctxIn, uint32(res.R0), kout.Retval, bytes.Equal(dataOut, kout.Data), len(dataOut), len(kout.Data)))
 			continue
 		}
 		st.agree++
 	}
 	return diffs
 }
-
-// knownFrags marks differences on multi-buffer XDP packets. The one seen:
-// with ctx_in.ingress_ifindex naming a device other than the loopback, the
-// kernel runs the program on that device's rx queue, whose frag_size is 0,
-// so bpf_xdp_adjust_tail cannot grow the fragments (-EOPNOTSUPP, packet
-// unchanged); the ctx/vm model grows them as on the loopback's queue
-// (test_run.c sets frag_size only there). Reported to the ctx owner;
-// logged, not failed, until the model follows.
-const knownFrags = "[multi-buffer XDP, known] "
 
 // TestVMvsKernelCorpus runs generated programs the kernel accepts in the
 // interpreter and with BPF_PROG_TEST_RUN on the same inputs: retval and
@@ -311,10 +297,6 @@ func TestVMvsKernelCorpus(t *testing.T) {
 		data := seedBytes(uint64(1000 + i))
 		spec := vmVsKernelSpec(data)
 		for _, d := range vmVsKernel(t, spec, uint64(i), runs, &st) {
-			if strings.HasPrefix(d, knownFrags) {
-				t.Logf("seed %d: %s\n%s", i, d, spec.Insns.Format(asm.SyntaxLLVM))
-				continue
-			}
 			t.Errorf("seed %d: %s\n%s", i, d, spec.Insns.Format(asm.SyntaxLLVM))
 		}
 	}
@@ -335,10 +317,6 @@ func FuzzVMvsKernel(f *testing.F) {
 		h.Write(data)
 		var st vmKernelStats
 		for _, d := range vmVsKernel(t, spec, h.Sum64(), 4, &st) {
-			if strings.HasPrefix(d, knownFrags) {
-				t.Log(d)
-				continue
-			}
 			t.Errorf("%s\n%s", d, spec.Insns.Format(asm.SyntaxLLVM))
 		}
 	})
