@@ -3,8 +3,10 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -23,13 +25,34 @@ var (
 	disabled error
 )
 
+// NoKernelEnv names an environment variable that, when set, makes Available
+// report bpf() unavailable with the variable's value as the reason, without
+// making any system call. .ci/run sets it when bpf() does not answer, so that
+// no test blocks in an uninterruptible system call.
+const NoKernelEnv = "BPFLAB_NO_KERNEL"
+
+// probeTimeout bounds the availability probe: a kernel whose BPF subsystem
+// is wedged never returns from BPF_PROG_LOAD, and users should get an answer.
+const probeTimeout = 30 * time.Second
+
 // Available reports whether this process can load programs and run them
 // with BPF_PROG_TEST_RUN; the error says why not and wraps ErrNotPermitted.
 func Available() error {
 	if disabled != nil {
 		return disabled
 	}
-	availOnce.Do(func() { availErr = probeAvailable() })
+	if reason := os.Getenv(NoKernelEnv); reason != "" {
+		return fmt.Errorf("%w: %s=%s", ErrNotPermitted, NoKernelEnv, reason)
+	}
+	availOnce.Do(func() {
+		done := make(chan error, 1)
+		go func() { done <- probeAvailable() }()
+		select {
+		case availErr = <-done:
+		case <-time.After(probeTimeout):
+			availErr = fmt.Errorf("%w: loading a trivial program did not return within %v (the kernel's BPF subsystem does not answer)", ErrNotPermitted, probeTimeout)
+		}
+	})
 	return availErr
 }
 
