@@ -41,10 +41,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./vm ./jit
 
 ## fuzz: each fuzz target for $(FUZZTIME) in turn (Go fuzzes one target per run).
+## Targets that load programs into the kernel run one worker: see docs/KERNEL-QUIRKS.md.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    par=$$(nproc); case $$t in *Kernel*) par=1;; esac; \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -parallel $$par $$pkg; \
 	  done; done
 
 ## demo: the built-in example.
