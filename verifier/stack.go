@@ -199,9 +199,7 @@ func (v *verifier) checkStackRead(regno asm.Reg, off, size, dstReg int) *Error {
 		return v.checkStackReadFixedOff(f, off+int(int64(reg.varOff.Value)), size, dstReg)
 	}
 	// A variable offset read: every byte must be initialised (or
-	// uninitialised reads allowed) and a spilled register in range must be
-	// a scalar (or pointer leaks allowed: the bytes of a spilled pointer
-	// are then readable too); the result is unknown unless all zero.
+	// uninitialised reads allowed); the result is unknown unless all zero.
 	minOff := int(reg.smin) + off
 	maxOff := int(reg.smax) + off + size
 	allZero := true
@@ -211,13 +209,10 @@ func (v *verifier) checkStackRead(regno asm.Reg, off, size, dstReg int) *Error {
 		if k != stackZero {
 			allZero = false
 		}
-		if k == stackMisc || k == stackZero || (k == stackInvalid && v.allowUninitStack) {
+		if k == stackMisc || k == stackZero || (k == stackSpill && sl.isSpilledScalar()) || (k == stackInvalid && v.allowUninitStack) {
 			continue
 		}
-		if sl.isSpill() && (sl.isSpilledScalar() || v.allowPtrLeaks) {
-			continue
-		}
-		return v.reject(syscall.EACCES, "invalid read from stack R%d var_off %s+%d size %d", regno, reg.varOff, i-minOff, size)
+		return v.reject(syscall.EACCES, "invalid variable-offset read from stack R%d var_off=%s off=%d size=%d", regno, reg.varOff, off, size)
 	}
 	if dstReg >= 0 {
 		d := &v.st.cur().regs[dstReg]
